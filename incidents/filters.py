@@ -1,0 +1,107 @@
+"""The incident list's filters: every parameter is validated; an invalid one is a 400, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from incidents.models import Category, Claim, Flag, FlagStatus, Incident, Outcome, Place
+from sources.extraction.normalize import search_terms
+from sources.models import Source, search_vector
+
+SORTS = {
+    "newest": ("-date_start", "-id"),
+    "oldest": ("date_start", "id"),
+    "sources": ("-source_count", "-date_start", "-id"),
+}
+SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first"), ("sources", "Most sources")]
+
+
+def text_search_query(query: str) -> SearchQuery | None:
+    """A prefix query over the normalised terms of ``query`` (all terms must match), or None if it has none."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    raw = " & ".join("'" + term.replace("'", "''") + "':*" for term in terms)
+    return SearchQuery(raw, search_type="raw", config="simple")
+
+
+def search(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
+    """Filter a model with a ``search_key`` by a normalised Arabic/English query."""
+    search_query = text_search_query(query)
+    if search_query is None:
+        return queryset
+    return queryset.annotate(search_vector=search_vector()).filter(search_vector=search_query)
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200)
+    date_from = django_filters.DateFilter(
+        label="From", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label="To", field_name="date_start", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    place = django_filters.ModelChoiceFilter(
+        label="Place", queryset=Place.objects.all(), method="filter_place", null_label=None
+    )
+    source = django_filters.ModelChoiceFilter(label="Source", queryset=Source.objects.all(), method="filter_claims")
+    outcome = django_filters.ChoiceFilter(label="Outcome", choices=Outcome.choices, method="filter_claims")
+    category = django_filters.ChoiceFilter(label="Category", choices=Category.choices, method="filter_claims")
+    conflicting = django_filters.BooleanFilter(
+        label="Conflicting only", field_name="has_conflict", widget=forms.CheckboxInput
+    )
+    flag_status = django_filters.ChoiceFilter(label="Flag", choices=FlagStatus.choices, method="filter_flag")
+    sort = django_filters.ChoiceFilter(label="Sort", choices=SORT_CHOICES, method="filter_noop", empty_label=None)
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
+
+    def filter_noop(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
+        return queryset
+
+    def filter_q(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        search_query = text_search_query(value)
+        if search_query is None:
+            return queryset
+        place_match = Place.objects.annotate(search_vector=search_vector()).filter(
+            search_vector=search_query, incidents=OuterRef("pk")
+        )
+        return queryset.annotate(search_vector=search_vector()).filter(
+            Q(search_vector=search_query) | Exists(place_match)
+        )
+
+    def filter_date_from(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
+        # An incident over a date range is in if any of its days is.
+        return queryset.filter(Q(date_start__gte=value) | Q(date_end__gte=value))
+
+    def filter_place(self, queryset: QuerySet[Incident], name: str, value: Place) -> QuerySet[Incident]:
+        return queryset.filter(
+            Exists(Place.objects.filter(incidents=OuterRef("pk"), path__startswith=value.path))
+        )
+
+    def filter_claims(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
+        # Source, outcome and category are applied together in filter_queryset: one claim must match all.
+        return queryset
+
+    def filter_flag(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        return queryset.filter(Exists(Flag.objects.filter(incident=OuterRef("pk"), status=value)))
+
+    def filter_queryset(self, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        claim_filter = {
+            key: data[name]
+            for name, key in (("source", "claimed_by"), ("outcome", "outcome"), ("category", "category"))
+            if data.get(name)
+        }
+        if claim_filter:
+            queryset = queryset.filter(
+                Exists(Claim.objects.filter(incident=OuterRef("pk"), is_current=True, **claim_filter))
+            )
+        return queryset.order_by(*SORTS[data.get("sort") or "newest"])
