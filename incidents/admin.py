@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from incidents.models import Claim, Flag, FlagComment, Incident, Place
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Shown for reference only: these are written through the app's pages and services, which keep the
     derived columns (current claims, incident summaries, place paths) right."""
 
@@ -25,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(admin.ModelAdmin[Place]):
     """Names, aliases and coordinates are curated here; the hierarchy comes from ``load_gazetteer``."""
 
     list_display = ["name_en", "name_ar", "level", "pcode", "parent"]
@@ -37,12 +37,25 @@ class PlaceAdmin(admin.ModelAdmin):
         return False
 
 
-class ClaimInline(admin.TabularInline):
+CLAIM_COLUMNS = (
+    "claimed_by",
+    "outcome",
+    "category",
+    "party",
+    "low",
+    "high",
+    "qualifier",
+    "status",
+    "is_current",
+)
+
+
+class ClaimInline(admin.TabularInline[Claim, Any]):
     model = Claim
     fk_name = "incident"
     extra = 0
-    fields = ["claimed_by", "outcome", "category", "party", "low", "high", "qualifier", "status", "is_current"]
-    readonly_fields = fields
+    fields = CLAIM_COLUMNS
+    readonly_fields = CLAIM_COLUMNS
     can_delete = False
     show_change_link = True
 
@@ -59,13 +72,23 @@ class IncidentAdmin(ReadOnlyAdmin):
 
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin):
-    list_display = ["incident", "claimed_by", "outcome", "category", "party", "low", "high", "qualifier", "is_current"]
+    list_display = [
+        "incident",
+        "claimed_by",
+        "outcome",
+        "category",
+        "party",
+        "low",
+        "high",
+        "qualifier",
+        "is_current",
+    ]
     list_filter = ["outcome", "category", "qualifier", "status"]
     raw_id_fields = ["incident", "report", "supersedes", "claimed_by"]
     readonly_fields = ["is_current", "cmp_low", "cmp_high"]
 
 
-class FlagCommentInline(admin.TabularInline):
+class FlagCommentInline(admin.TabularInline[FlagComment, Any]):
     model = FlagComment
     extra = 0
 

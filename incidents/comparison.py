@@ -20,7 +20,9 @@ class Interval:
     high: int | None  # None: no upper bound
 
     def overlaps(self, other: Interval) -> bool:
-        return (self.high is None or other.low <= self.high) and (other.high is None or self.low <= other.high)
+        return (self.high is None or other.low <= self.high) and (
+            other.high is None or self.low <= other.high
+        )
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ def comparison_interval(low: int | None, high: int | None, qualifier: str) -> In
     if qualifier == "up_to":
         return Interval(0, high)
     if qualifier == "about":
-        assert low is not None and high is not None
+        assert low is not None
+        assert high is not None
         return Interval(
             max(0, math.floor(low - max(1.0, low * ABOUT_MARGIN))),
             math.ceil(high + max(1.0, high * ABOUT_MARGIN)),
@@ -107,7 +110,8 @@ def compare(figures: Sequence[Figure]) -> RowComparison:
         low_source = min(comparable, key=lambda f: (f.interval.low if f.interval else 0, f.source))
         high_source = max(comparable, key=lambda f: (max(f.stated), f.source))
         low_value = min(i.low for i in intervals)
-        high_value = max(max(f.stated) for f in comparable)
+        # "more than 20" alone states 20 but means at least 21: the high never falls below the low.
+        high_value = max(low_value, max(max(f.stated) for f in comparable))
         consensus = Interval(low_value, high_value)
         if len(comparable) == 1:
             rule = f"single source ({low_source.source})"
@@ -196,7 +200,9 @@ def consistency_problems(figures: Sequence[RowFigure]) -> list[str]:
         parts = {k: v for k, v in values.items() if k in WHOLE_OF}
         if civilians is not None and parts and sum(parts.values()) > civilians:
             named = " + ".join(f"{k} {v}" for k, v in sorted(parts.items()))
-            problems.append(f"{source}, {outcome}: {named} = {sum(parts.values())} is more than civilians {civilians}")
+            problems.append(
+                f"{source}, {outcome}: {named} = {sum(parts.values())} is more than civilians {civilians}"
+            )
         if people is not None:
             for category, value in sorted(values.items()):
                 if category != "people" and value > people:

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from incidents.models import Category, Claim, Flag, FlagStatus, Incident, Outcome, Place
+from incidents.models import Category, Claim, Flag, FlagStatus, Incident, Outcome, Place, PlaceLevel
 from sources.extraction.normalize import search_terms
 from sources.models import Source, search_vector
 
@@ -35,10 +35,17 @@ def search(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
     search_query = text_search_query(query)
     if search_query is None:
         return queryset
-    return queryset.annotate(search_vector=search_vector()).filter(search_vector=search_query)
+    filtered: QuerySet[Any] = queryset.annotate(search_vector=search_vector()).filter(
+        search_vector=search_query
+    )
+    return filtered
 
 
-class IncidentFilter(django_filters.FilterSet):
+def _ids(value: str | None) -> list[int]:
+    return [int(value)] if value and value.isdigit() else []
+
+
+class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200)
     date_from = django_filters.DateFilter(
         label="From", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
@@ -49,18 +56,39 @@ class IncidentFilter(django_filters.FilterSet):
     place = django_filters.ModelChoiceFilter(
         label="Place", queryset=Place.objects.all(), method="filter_place", null_label=None
     )
-    source = django_filters.ModelChoiceFilter(label="Source", queryset=Source.objects.all(), method="filter_claims")
+    source = django_filters.ModelChoiceFilter(
+        label="Source", queryset=Source.objects.all(), method="filter_claims"
+    )
     outcome = django_filters.ChoiceFilter(label="Outcome", choices=Outcome.choices, method="filter_claims")
     category = django_filters.ChoiceFilter(label="Category", choices=Category.choices, method="filter_claims")
     conflicting = django_filters.BooleanFilter(
-        label="Conflicting only", field_name="has_conflict", widget=forms.CheckboxInput
+        label="Conflicting only", method="filter_conflicting", widget=forms.CheckboxInput
     )
     flag_status = django_filters.ChoiceFilter(label="Flag", choices=FlagStatus.choices, method="filter_flag")
-    sort = django_filters.ChoiceFilter(label="Sort", choices=SORT_CHOICES, method="filter_noop", empty_label=None)
+    sort = django_filters.ChoiceFilter(
+        label="Sort", choices=SORT_CHOICES, method="filter_noop", empty_label=None
+    )
 
     class Meta:
         model = Incident
         fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any place can be filtered on (by id, e.g. from a link), but the menu lists the upper levels only:
+        # a gazetteer has thousands of communities.
+        selected = self.data.get("place") if self.data else None
+        menu = Place.objects.filter(Q(level__lte=PlaceLevel.DISTRICT) | Q(pk__in=_ids(selected))).order_by(
+            "path"
+        )
+        self.form.fields["place"].widget.choices = [("", "Anywhere")] + [
+            (place.pk, f"{'— ' * place.level}{place}") for place in menu
+        ]
+
+    def filter_conflicting(
+        self, queryset: QuerySet[Incident], name: str, value: bool | None
+    ) -> QuerySet[Incident]:
+        return queryset.filter(has_conflict=True) if value else queryset
 
     def filter_noop(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
         return queryset

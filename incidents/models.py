@@ -30,8 +30,11 @@ class Place(NormalizedKeysModel):
     name_en = models.CharField("English name", max_length=200)
     name_ar = models.CharField("Arabic name", max_length=200, blank=True)
     aliases = ArrayField(models.CharField(max_length=200), default=list, blank=True)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     level = models.PositiveSmallIntegerField(choices=PlaceLevel.choices)
+    # NULL where unknown, so that the unique constraint applies to real P-codes only.
     pcode = models.CharField("P-code", max_length=20, null=True, blank=True, unique=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -110,7 +113,9 @@ class Incident(NormalizedKeysModel):
         ordering = ["-date_start", "-id"]
         indexes = [
             models.Index(fields=["-date_start", "-id"], name="incident_date_keyset"),
-            models.Index(fields=["-date_start", "-id"], condition=Q(has_conflict=True), name="incident_conflict_keyset"),
+            models.Index(
+                fields=["-date_start", "-id"], condition=Q(has_conflict=True), name="incident_conflict_keyset"
+            ),
             search_index("incident_search"),
         ]
         permissions = [
@@ -202,7 +207,10 @@ class Claim(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
     claimed_by = models.ForeignKey(
-        Source, on_delete=models.PROTECT, related_name="claims", help_text="The source that states the figure."
+        Source,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="The source that states the figure.",
     )
     report = models.ForeignKey(
         Report,
@@ -250,14 +258,20 @@ class Claim(models.Model):
                 condition=Q(is_current=True),
                 name="claim_current_by_row",
             ),
-            models.Index(fields=["claimed_by", "incident"], condition=Q(is_current=True), name="claim_current_by_source"),
+            models.Index(
+                fields=["claimed_by", "incident"],
+                condition=Q(is_current=True),
+                name="claim_current_by_source",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
                 name="claim_low_lte_high",
             ),
-            models.CheckConstraint(condition=Q(low__isnull=True) | Q(low__gte=0), name="claim_low_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(low__gte=0), name="claim_low_nonnegative"
+            ),
             models.CheckConstraint(
                 condition=(
                     _qualifier_bounds(Qualifier.EXACT, low=True, high=True, equal=True)
@@ -271,7 +285,8 @@ class Claim(models.Model):
                 name="claim_qualifier_matches_bounds",
             ),
             models.CheckConstraint(
-                condition=Q(is_current=False) | Q(status=ClaimStatus.CONFIRMED), name="claim_current_is_confirmed"
+                condition=Q(is_current=False) | Q(status=ClaimStatus.CONFIRMED),
+                name="claim_current_is_confirmed",
             ),
             models.CheckConstraint(
                 condition=Q(evidence_start__isnull=True)
@@ -326,7 +341,11 @@ class Flag(models.Model):
     status = models.CharField(max_length=12, choices=FlagStatus.choices, default=FlagStatus.OPEN)
     note = models.TextField(blank=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_flags"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_flags",
     )
     resolution_low = models.PositiveIntegerField(null=True, blank=True)
     resolution_high = models.PositiveIntegerField(null=True, blank=True)
@@ -338,14 +357,18 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change; guards concurrent edits.")
+    version = models.PositiveIntegerField(
+        default=1, help_text="Bumped on every change; guards concurrent edits."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "outcome", "category", "party"], name="flag_one_per_row"),
+            models.UniqueConstraint(
+                fields=["incident", "outcome", "category", "party"], name="flag_one_per_row"
+            ),
             models.CheckConstraint(
                 condition=Q(resolution_low__isnull=True)
                 | Q(resolution_high__isnull=True)
@@ -367,7 +390,9 @@ class FlagComment(models.Model):
     """A comment in a flag's thread."""
 
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     body = models.TextField()
     automatic = models.BooleanField(default=False, help_text="Written by Hasila, not a person.")
     created_at = models.DateTimeField(auto_now_add=True)

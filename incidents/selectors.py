@@ -22,7 +22,9 @@ class InvalidCursor(ValueError):
 
 def incident_list_queryset() -> QuerySet[Incident]:
     """Incidents with their places, ready for the list (the summary columns carry the figures)."""
-    return Incident.objects.prefetch_related(Prefetch("places", queryset=Place.objects.order_by("level", "name_en")))
+    return Incident.objects.prefetch_related(
+        Prefetch("places", queryset=Place.objects.order_by("level", "name_en"))
+    )
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ def keyset_page(queryset: QuerySet[Incident], *, sort: str, after: str | None, s
         columns = ", ".join(f'"incidents_incident"."{name.lstrip("-")}"' for name in SORTS[sort])
         operator = "<" if SORTS[sort][0].startswith("-") else ">"
         placeholders = ", ".join(["%s"] * len(values))
-        queryset = queryset.filter(
-            RawSQL(f"({columns}) {operator} ({placeholders})", values, output_field=BooleanField())
-        )
+        # Column names come from SORTS, never from the request; the cursor's values are parameters.
+        condition = f"({columns}) {operator} ({placeholders})"
+        queryset = queryset.filter(RawSQL(condition, values, output_field=BooleanField()))  # noqa: S611
     items = list(queryset[: size + 1])
     next_cursor = "_".join(_cursor_values(items[size - 1], sort)) if len(items) > size else None
     return Page(items=items[:size], next_cursor=next_cursor)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
 from incidents.models import Claim, ClaimStatus, Incident, Place, PlaceLevel
 from sources.models import Report, Source
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 # Order in which a row stands for its outcome in the incident list when several rows have as many sources.
 HEADLINE_CATEGORY_ORDER = ("people", "civilians", "security_forces", "combatants", "men", "women", "children")
 
-_REFRESH_SUMMARIES_SQL = f"""
+_REFRESH_SUMMARIES_SQL = """
 WITH cur AS (
     SELECT incident_id, outcome, category, party, claimed_by_id, low, high, cmp_low, cmp_high
     FROM incidents_claim
@@ -35,7 +37,7 @@ WITH cur AS (
 ), ranked AS (
     SELECT rows.*, row_number() OVER (
         PARTITION BY incident_id, outcome
-        ORDER BY sources DESC, array_position(ARRAY{list(HEADLINE_CATEGORY_ORDER)!r}::text[], category), party
+        ORDER BY sources DESC, array_position(%(order)s::text[], category), party
     ) AS rank
     FROM rows
 ), summaries AS (
@@ -45,7 +47,7 @@ WITH cur AS (
                    'category', r.category, 'party', r.party, 'low', r.lo, 'high', r.hi,
                    'open', r.open_high, 'conflict', r.conflict, 'sources', r.sources))
                FROM ranked r WHERE r.incident_id = i.id AND r.rank = 1
-           ), '{{}}'::jsonb) AS summary,
+           ), '{}'::jsonb) AS summary,
            coalesce((SELECT bool_or(r.conflict) FROM rows r WHERE r.incident_id = i.id), false) AS has_conflict,
            (SELECT count(DISTINCT c.claimed_by_id) FROM cur c WHERE c.incident_id = i.id) AS source_count
     FROM incidents_incident i
@@ -65,7 +67,7 @@ def refresh_incident_summaries(incident_ids: Iterable[int]) -> None:
     if not ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_REFRESH_SUMMARIES_SQL, {"ids": ids})
+        cursor.execute(_REFRESH_SUMMARIES_SQL, {"ids": ids, "order": list(HEADLINE_CATEGORY_ORDER)})
 
 
 def can_edit(user: User, entered_by_id: int | None) -> bool:
@@ -92,10 +94,11 @@ def create_place(
     parent: Place | None = None,
     pcode: str | None = None,
     aliases: list[str] | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
+    latitude: float | Decimal | None = None,
+    longitude: float | Decimal | None = None,
 ) -> Place:
-    """Add a gazetteer node under ``parent``; its path is its parent's path plus its own id."""
+    """Add a gazetteer node under ``parent``; its path is its parent's path plus its own id. Coordinates
+    are rounded to the six decimals stored (about 0.1 m)."""
     place = Place(
         name_en=name_en,
         name_ar=name_ar,
@@ -103,8 +106,8 @@ def create_place(
         level=level,
         pcode=pcode or None,
         aliases=aliases or [],
-        latitude=latitude,
-        longitude=longitude,
+        latitude=_coordinate(latitude),
+        longitude=_coordinate(longitude),
     )
     place.fill_search_keys()
     place.full_clean(exclude=["path"])
@@ -112,6 +115,10 @@ def create_place(
     place.path = f"{parent.path if parent else '/'}{place.pk}/"
     place.save(update_fields=["path"])
     return place
+
+
+def _coordinate(value: float | Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
 
 
 def place_subtree(place: Place) -> Any:
@@ -135,7 +142,7 @@ def create_incident(
     incident = Incident(
         title=title,
         date_start=date_start,
-        created_by=created_by if created_by is not None and created_by.is_authenticated else None,
+        created_by=created_by if isinstance(created_by, AuthUser) else None,
         **fields,
     )
     incident.fill_search_keys()
@@ -179,15 +186,45 @@ def _current_claim(claim: Claim) -> Claim | None:
     )
 
 
-def _make_current(claim: Claim) -> None:
-    """Make a confirmed claim its source's current one for its row; the previous one becomes its predecessor."""
-    previous = _current_claim(claim)
-    if previous is not None:
-        previous.is_current = False
-        previous.save(update_fields=["is_current", "updated_at"])
+def _make_current(claim: Claim) -> Claim | None:
+    """Place a confirmed claim in its source's chain of figures for its row, by the date it was stated.
+
+    A claim stated on or after the current one becomes current and supersedes it. A claim stated earlier
+    (an old statement entered late) is slotted into the chain before the later figures and stays historical;
+    the claim that must then point at it is returned, to be linked once this claim is saved.
+    """
+    current = _current_claim(claim)
+    if current is None:
+        claim.is_current = True
+        return None
+    if claim.stated_on is None or current.stated_on is None or claim.stated_on >= current.stated_on:
+        current.is_current = False
+        current.save(update_fields=["is_current", "updated_at"])
         if claim.supersedes_id is None:
-            claim.supersedes = previous
-    claim.is_current = True
+            claim.supersedes = current
+        claim.is_current = True
+        return None
+    later = current
+    while True:
+        earlier = Claim.objects.filter(pk=later.supersedes_id).first() if later.supersedes_id else None
+        if earlier is None or earlier.stated_on is None or earlier.stated_on <= claim.stated_on:
+            break
+        later = earlier
+    claim.is_current = False
+    claim.supersedes = earlier
+    # Free the one-to-one link before this claim takes it over.
+    later.supersedes = None
+    later.save(update_fields=["supersedes", "updated_at"])
+    return later
+
+
+def _save_in_chain(claim: Claim) -> None:
+    later = _make_current(claim) if claim.status == ClaimStatus.CONFIRMED else None
+    claim.validate_constraints()
+    claim.save()
+    if later is not None:
+        later.supersedes = claim
+        later.save(update_fields=["supersedes", "updated_at"])
 
 
 @transaction.atomic
@@ -236,13 +273,10 @@ def create_claim(
         supersedes=supersedes,
         external_id=external_id,
         note=note,
-        entered_by=entered_by if entered_by is not None and entered_by.is_authenticated else None,
+        entered_by=entered_by if isinstance(entered_by, AuthUser) else None,
     )
     claim.full_clean(exclude=["is_current"], validate_constraints=False)
-    if claim.status == ClaimStatus.CONFIRMED:
-        _make_current(claim)
-    claim.validate_constraints()
-    claim.save()
+    _save_in_chain(claim)
     refresh_incident_summaries([incident.pk])
     return claim
 
@@ -276,18 +310,32 @@ def update_claim(*, claim: Claim, user: User, **fields: Any) -> Claim:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     Incident.objects.select_for_update().filter(pk=claim.incident_id).first()
     row_changed = any(
-        key in fields and fields[key] != getattr(claim, key) for key in ("claimed_by", "outcome", "category", "party")
+        key in fields and fields[key] != getattr(claim, key)
+        for key in ("claimed_by", "outcome", "category", "party")
     )
     for key, value in fields.items():
         setattr(claim, key, value)
     claim.full_clean(exclude=["is_current"], validate_constraints=False)
     if claim.is_current and row_changed:
+        # Moved to another row: it starts or joins that row's chain, and its old row falls back a figure.
+        _restore_predecessor(claim)
         claim.supersedes = None
-        _make_current(claim)
-    claim.validate_constraints()
-    claim.save()
+        claim.is_current = False
+        _save_in_chain(claim)
+    else:
+        claim.validate_constraints()
+        claim.save()
     refresh_incident_summaries([claim.incident_id])
     return claim
+
+
+def _restore_predecessor(claim: Claim) -> None:
+    predecessor = Claim.objects.filter(pk=claim.supersedes_id).first() if claim.supersedes_id else None
+    claim.is_current = False
+    Claim.objects.filter(pk=claim.pk).update(is_current=False, supersedes=None)
+    if predecessor is not None:
+        predecessor.is_current = True
+        predecessor.save(update_fields=["is_current", "updated_at"])
 
 
 @transaction.atomic
@@ -298,8 +346,6 @@ def confirm_claim(*, claim: Claim, user: User) -> Claim:
     _require_edit(user, claim.entered_by_id, "claims")
     Incident.objects.select_for_update().filter(pk=claim.incident_id).first()
     claim.status = ClaimStatus.CONFIRMED
-    _make_current(claim)
-    claim.validate_constraints()
-    claim.save()
+    _save_in_chain(claim)
     refresh_incident_summaries([claim.incident_id])
     return claim

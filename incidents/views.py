@@ -28,20 +28,27 @@ class HtmxHttpRequest(HttpRequest):
 @permission_required("incidents.view_incident", raise_exception=True)
 def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     """The incident list; an htmx request gets only the results partial, so filters update in place."""
-    filterset = IncidentFilter(request.GET or None, queryset=incident_list_queryset())
+    filterset = IncidentFilter(request.GET, queryset=incident_list_queryset())
     status = 200
     page = None
     if filterset.is_valid():
         sort = filterset.form.cleaned_data.get("sort") or "newest"
         try:
-            page = keyset_page(filterset.qs, sort=sort, after=request.GET.get("after"), size=settings.PAGE_SIZE)
+            page = keyset_page(
+                filterset.qs, sort=sort, after=request.GET.get("after"), size=settings.PAGE_SIZE
+            )
         except InvalidCursor:
             status = 400
     else:
         status = 400
     query = request.GET.copy()
     query.pop("after", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode(), "after": request.GET.get("after")}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "after": request.GET.get("after"),
+    }
     template = "incidents/incident_list.html#results" if request.htmx and not request.htmx.boosted else None
     return render(request, template or "incidents/incident_list.html", context, status=status)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
 from sources.models import Report, Source, SourceAlias
 
 
-class SourceAliasInline(admin.TabularInline):
+class SourceAliasInline(admin.TabularInline[SourceAlias, Any]):
     model = SourceAlias
     extra = 1
     fields = ["alias", "normalized"]
@@ -15,7 +17,7 @@ class SourceAliasInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(admin.ModelAdmin[Source]):
     list_display = ["name", "name_ar", "kind", "affiliation", "country", "active"]
     list_filter = ["kind", "active", "country"]
     search_fields = ["name", "name_ar", "name_en", "aliases__normalized"]
@@ -23,7 +25,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(admin.ModelAdmin[Report]):
     list_display = ["__str__", "publisher", "published_on", "language"]
     list_filter = ["language", "publisher"]
     search_fields = ["title", "url"]

@@ -82,7 +82,11 @@ class SourceAlias(NormalizedKeysModel):
     normalized = models.CharField(max_length=300, editable=False, default="")
 
     search_keys = {"normalized": ("alias",)}
-    normalizer = staticmethod(normalize_search)  # exact matching on the whole folded spelling
+
+    @staticmethod
+    def normalizer(text: str | None) -> str:
+        """Aliases match on the whole folded spelling, not word by word."""
+        return normalize_search(text)
 
     class Meta:
         verbose_name_plural = "source aliases"
@@ -111,7 +115,8 @@ class Report(NormalizedKeysModel):
     published_on = models.DateField(null=True, blank=True)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ARABIC)
     text = models.TextField(blank=True)
-    content_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # NULL for a report without text: several such reports may exist, while equal texts may not.
+    content_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     search_key = models.TextField(editable=False, default="")
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db import models
@@ -19,10 +18,21 @@ class NormalizedKeysModel(models.Model):
     """
 
     search_keys: ClassVar[dict[str, tuple[str, ...]]] = {}
-    normalizer: ClassVar[Callable[[str | None], str]] = staticmethod(search_document)
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.fill_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.search_keys}
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def normalizer(text: str | None) -> str:
+        """How a key is derived from its fields' text; models may swap in another normaliser."""
+        return search_document(text)
 
     def fill_search_keys(self) -> None:
         for key_field, source_fields in self.search_keys.items():
@@ -34,10 +44,3 @@ class NormalizedKeysModel(models.Model):
                 elif value:
                     parts.append(str(value))
             setattr(self, key_field, self.normalizer(" ".join(parts)))
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.fill_search_keys()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *self.search_keys}
-        super().save(*args, **kwargs)

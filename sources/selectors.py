@@ -19,6 +19,8 @@ def source_list_queryset() -> QuerySet[Source]:
 def alias_table() -> dict[str, list[str]]:
     """Every source's spellings, for the extraction engine: canonical name -> aliases."""
     table: dict[str, list[str]] = {}
-    for name, alias in SourceAlias.objects.values_list("source__name", "alias").order_by("source__name", "alias"):
+    for name, alias in SourceAlias.objects.values_list("source__name", "alias").order_by(
+        "source__name", "alias"
+    ):
         table.setdefault(name, []).append(alias)
     return table

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from sources.extraction.normalize import normalize_search
@@ -15,16 +15,20 @@ from sources.models import Report, Source, SourceAlias, content_hash
 @transaction.atomic
 def upsert_source(*, name: str, aliases: tuple[str, ...] | list[str] = (), **fields: Any) -> Source:
     """Create or update the source called ``name`` and add any missing aliases (its names included)."""
-    source, created = Source.objects.get_or_create(name=name, defaults=fields)
-    if not created and fields:
+    source = Source.objects.filter(name=name).first()
+    if source is None:
+        source = Source(name=name, **fields)
+        source.fill_search_keys()
+        source.full_clean()
+        source.save()
+    else:
         changed = {k: v for k, v in fields.items() if getattr(source, k) != v}
         if changed:
             for key, value in changed.items():
                 setattr(source, key, value)
+            source.fill_search_keys()
             source.full_clean()
             source.save()
-    elif created:
-        source.full_clean()
     for alias in (name, source.name_en, source.name_ar, *aliases):
         if alias and normalize_search(alias):
             add_alias(source=source, alias=alias)
@@ -63,7 +67,7 @@ def create_report(
     title: str = "",
     published_on: datetime.date | None = None,
     language: str = "ar",
-    entered_by: AbstractBaseUser | None = None,
+    entered_by: User | None = None,
     import_batch: str = "",
 ) -> tuple[Report, bool]:
     """Store a report exactly as given; the same text again returns the existing report and ``False``."""

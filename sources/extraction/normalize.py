@@ -81,9 +81,12 @@ def search_terms(query: str | None) -> list[str]:
 
 # Characters that spellings add or drop freely: Arabic diacritics (camel-tools' set), tatweel, and the
 # invisible bidi / zero-width marks that copy-pasted news text is full of.
-_DROPPED = frozenset(AR_DIAC_CHARSET) | {TATWEEL} | {chr(c) for c in range(0x200B, 0x2010)} | {
-    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF)
-}
+_DROPPED = (
+    frozenset(AR_DIAC_CHARSET)
+    | {TATWEEL}
+    | {chr(c) for c in range(0x200B, 0x2010)}
+    | {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF)}
+)
 _DROPPED_RE = re.compile("[" + re.escape("".join(sorted(_DROPPED))) + "]")
 
 
@@ -118,8 +121,13 @@ def fold(text: str) -> Folded:
         index: tuple[int, ...] | None = None
         kept = text
     else:
-        positions = [i for i, ch in enumerate(text) if ch not in _DROPPED]
-        kept = "".join(text[i] for i in positions)
+        positions: list[int] = []
+        previous = 0
+        for match in _DROPPED_RE.finditer(text):
+            positions.extend(range(previous, match.start()))
+            previous = match.end()
+        positions.extend(range(previous, len(text)))
+        kept = _DROPPED_RE.sub("", text)
         index = (*positions, len(text))
     folded = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(kept))).translate(DIGITS)
     # The camel-tools foldings map one character to one character; offsets depend on it.

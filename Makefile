@@ -1,0 +1,69 @@
+# Hasila: `make run` serves the app with demo data, `make test` runs the whole suite.
+# PostgreSQL: the server named by DATABASE_URL, else an embedded one kept in .pgdata/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PY := $(UV) run --frozen python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help install db db-stop migrate demo run serve test test-fast e2e lint format bench browser clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	@echo "uv not found: installing it into .tools/ (from PyPI)"
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## install the locked dependencies into .venv
+	$(UV) sync --frozen
+
+db: install ## start the embedded PostgreSQL unless DATABASE_URL is set
+	@if [ -n "$$DATABASE_URL" ]; then echo "Using DATABASE_URL"; else $(PY) -m config.embedded_postgres start; fi
+
+db-stop: ## stop the embedded PostgreSQL (its data stays in .pgdata/)
+	@$(PY) -m config.embedded_postgres stop
+
+migrate: db
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+
+demo: migrate ## load the demo data (and, with DEBUG on, the demo accounts)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
+
+run: demo ## install, migrate, load the demo data and serve on http://127.0.0.1:8000
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	DEBUG=$${DEBUG:-1} exec $(PY) manage.py runserver $(HOST):$(PORT)
+
+browser: ## make sure Chromium is there for the browser tests (installs Debian's package as root)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing chromium (Debian package) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing at $(CHROMIUM): install Debian's 'chromium' package" >&2; exit 1; fi; \
+	fi
+
+test: db browser ## the whole suite, browser tests included
+	$(UV) run --frozen pytest -n 2 --create-db $(PYTEST_ARGS)
+
+test-fast: db ## the suite without the browser tests, reusing the test database
+	$(UV) run --frozen pytest -n 2 --reuse-db -m "not e2e" $(PYTEST_ARGS)
+
+lint: install ## ruff, formatting, mypy, missing migrations
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy .
+	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+bench: db ## benchmarks: print figures, assert nothing
+	$(PY) bench/extraction.py
+
+clean:
+	rm -rf .venv .tools staticfiles
