@@ -9,5 +9,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("sources/", include("sources.urls")),
+    path("imports/", include("sources.import_urls")),
+    path("queue/", include("incidents.flag_urls")),
+    path("analytics/", include("sources.analytics_urls")),
+    path("", include("incidents.entry_urls")),
     path("", include("incidents.urls")),
 ]

@@ -41,8 +41,24 @@ MATRIX = [
     ),
 ]
 
+
+def _feature_cases() -> list[tuple]:
+    """Each feature adds its rows in a ``tests/**/permission_cases_*.py`` module as ``CASES``."""
+    import importlib
+    from pathlib import Path
+
+    cases: list[tuple] = []
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("permission_cases_*.py")):
+        module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+        cases += importlib.import_module(module).CASES
+    return cases
+
+
+MATRIX += _feature_cases()
+
 # Every named URL of the project's own apps must appear in MATRIX (the admin's are sampled above).
-OWN_NAMESPACES = ("incidents", "sources")
+OWN_NAMESPACES = ("incidents", "sources", "imports", "flags", "analytics", "entry")
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
