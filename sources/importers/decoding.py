@@ -39,7 +39,9 @@ def decode_upload(data: bytes, *, filename: str = "the file") -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise UndecodableFile(f"{filename} starts like {encoding} text but is not: {exc.reason}") from exc
+                raise UndecodableFile(
+                    f"{filename} starts like {encoding} text but is not: {exc.reason}"
+                ) from exc
     if _looks_binary(data):
         raise UndecodableFile(f"{filename} is not a text file (it contains binary data).")
     for encoding in FALLBACK_ENCODINGS:
