@@ -44,11 +44,17 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def demo_site(live_server, django_db_serialized_rollback, transactional_db):
+def demo_site(live_server, transactional_db):
     """The demo data and accounts, served by the live server. The live server needs committed data, so the
-    database is emptied after each test; the serialized rollback restores what migrations created (roles)."""
+    database is emptied after each such test, roles included: they are recreated here by the very function
+    the migration runs."""
+    import importlib
+
+    from django.apps import apps
+
     from incidents.demo import create_demo_accounts, load_demo
 
+    importlib.import_module("incidents.migrations.0003_create_roles").create_roles(apps, None)
     load_demo()
     create_demo_accounts("demo")
     return live_server
