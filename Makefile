@@ -64,6 +64,8 @@ format: install
 
 bench: db ## benchmarks: print figures, assert nothing
 	$(PY) bench/extraction.py
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
+	DEBUG=$${DEBUG:-1} $(PY) bench/imports.py
 
 clean:
 	rm -rf .venv .tools staticfiles

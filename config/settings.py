@@ -150,3 +150,5 @@ LOGGING = {
 # Largest file an import accepts, in bytes (README, "Importing").
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Where uploads wait between an import's preview and its confirmation ("" = a private temp folder).
+IMPORT_STAGING_DIR = env.str("IMPORT_STAGING_DIR", default="")

@@ -67,6 +67,52 @@ def comparison_interval(low: int | None, high: int | None, qualifier: str) -> In
     return Interval(low, high)
 
 
+# Which bounds each qualifier states (low, high), mirroring the database constraint
+# ``claim_qualifier_matches_bounds``; exact and about state one number (low = high), a range two (low < high).
+QUALIFIER_BOUNDS: dict[str, tuple[bool, bool]] = {
+    "exact": (True, True),
+    "about": (True, True),
+    "at_least": (True, False),
+    "more_than": (True, False),
+    "up_to": (False, True),
+    "range": (True, True),
+    "unspecified": (False, False),
+}
+
+
+def figure_errors(low: int | None, high: int | None, qualifier: str) -> dict[str, str]:
+    """What is wrong with a stated figure, by field, in words an analyst can act on; empty when valid."""
+    if qualifier not in QUALIFIER_BOUNDS:
+        return {"qualifier": f"Unknown qualifier {qualifier!r}."}
+    errors: dict[str, str] = {}
+    for name, value in (("low", low), ("high", high)):
+        if value is not None and value < 0:
+            errors[name] = "A figure cannot be negative."
+    if errors:
+        return errors
+    wants_low, wants_high = QUALIFIER_BOUNDS[qualifier]
+    label = qualifier.replace("_", " ")
+    if wants_low and low is None:
+        errors["low"] = f"'{label}' needs the lowest figure."
+    if not wants_low and low is not None:
+        errors["low"] = f"'{label}' states no lowest figure: leave it empty."
+    if wants_high and high is None:
+        errors["high"] = f"'{label}' needs the highest figure (for one number, the same as the lowest)."
+    if not wants_high and high is not None:
+        errors["high"] = f"'{label}' has no upper bound: leave the highest figure empty."
+    if errors or low is None or high is None:
+        return errors
+    if low > high:
+        errors["high"] = "The highest figure is below the lowest."
+    elif qualifier in ("exact", "about") and low != high:
+        errors["high"] = (
+            f"'{label}' states one number: the highest figure must equal the lowest (or use range)."
+        )
+    elif qualifier == "range" and low == high:
+        errors["high"] = "A range needs two different figures (for one number, use exactly)."
+    return errors
+
+
 @dataclass(frozen=True)
 class RowComparison:
     """How the sources' figures for one row (outcome x category x party) relate."""

@@ -6,11 +6,13 @@ import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import OpClass
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Ceil, Floor, Greatest
 from django.urls import reverse
 
+from incidents.comparison import figure_errors
 from sources.models import Report, Source, search_index
 from sources.normalized import NormalizedKeysModel
 
@@ -309,6 +311,13 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claimed_by}: {self.outcome} {self.category} {self.figure}"
+
+    def clean(self) -> None:
+        """The figure's bounds must fit its qualifier (the same rules as the database constraints, checked
+        here without a query so that services and forms can name the field)."""
+        errors = figure_errors(self.low, self.high, self.qualifier)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def figure(self) -> str:

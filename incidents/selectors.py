@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
+import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.text import slugify
 
 from incidents.comparison import Figure, RowComparison, RowFigure, compare, consistency_problems
 from incidents.filters import SORTS
-from incidents.models import Category, Claim, ClaimStatus, Flag, FlagComment, Incident, Outcome, Place
+from incidents.models import (
+    Category,
+    Claim,
+    ClaimStatus,
+    Flag,
+    FlagComment,
+    FlagStatus,
+    Incident,
+    Outcome,
+    Place,
+)
 from sources.models import Report, Source
 
 
@@ -89,6 +104,11 @@ def incident_detail_queryset() -> QuerySet[Incident]:
 class Cell:
     claim: Claim
     earlier: list[Claim] = field(default_factory=list)  # the source's superseded figures, oldest first
+
+    @property
+    def revised(self) -> bool:
+        """The source changed its figure (a repeat of the same figure from another report is no revision)."""
+        return any(old.figure != self.claim.figure for old in self.earlier)
 
 
 @dataclass
@@ -237,3 +257,240 @@ def source_incidents(source: Source, limit: int = 100) -> QuerySet[Incident]:
         .distinct()
         .order_by("-date_start", "-id")[:limit]
     )
+
+
+# Discrepancy queue ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFigure:
+    source: str
+    figure: str
+    stated_on: str | None
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One row of the queue: an incident's outcome x category x party whose sources conflict (or that an
+    editor flagged), with the figures side by side and the flag's state."""
+
+    incident_id: int
+    outcome: str
+    category: str
+    party: str
+    conflict: bool
+    lowest: int | None
+    highest: int | None
+    spread: int
+    changed_at: datetime.datetime
+    title: str
+    date_start: datetime.date
+    figures: list[QueueFigure]
+    flag_id: int | None
+    flag_status: str | None
+    flag_version: int | None
+    assignee: str | None
+    resolution_low: int | None
+    resolution_high: int | None
+    resolution_note: str
+
+    @property
+    def label(self) -> str:
+        label = f"{Outcome(self.outcome).label} · {Category(self.category).label}"
+        return f"{label} ({self.party})" if self.party else label
+
+    @property
+    def relative_spread(self) -> float | None:
+        return self.spread / self.lowest if self.lowest else None
+
+    @property
+    def flag_status_label(self) -> str:
+        return str(FlagStatus(self.flag_status).label) if self.flag_status else "Not flagged"
+
+    @property
+    def row_key(self) -> str:
+        """The ``data-row`` of this row in the incident page's matrix."""
+        key = f"{self.outcome}-{self.category}"
+        return f"{key}-{slugify(self.party)}" if self.party else key
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters, already validated (``incidents.flag_forms.QueueFilterForm``)."""
+
+    place: Place | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    source: Source | None = None
+    outcome: str = ""
+    category: str = ""
+    status: str = ""  # "", "unflagged", "active" (open or under review) or a FlagStatus
+    assigned_to_id: int | None = None
+    sort: str = "spread"
+
+
+# Each sort orders by its key, then by the row's identity, every column descending so that one row
+# comparison finds the next page.
+QUEUE_SORTS = {"spread": "spread", "recent": "changed_at", "date": "date_start"}
+QUEUE_SORT_CHOICES = [
+    ("spread", "Largest spread"),
+    ("recent", "Recently changed"),
+    ("date", "Newest incident"),
+]
+_QUEUE_KEY = ("incident_id", "outcome", "category", "party")
+
+# Only incidents with a conflict (the summary column, kept by refresh_incident_summaries) or a flag can
+# hold a queue row, so the aggregate reads only their current claims.
+_QUEUE_SQL = """
+WITH cur AS (
+    SELECT c.incident_id, c.outcome, c.category, c.party, c.claimed_by_id, s.name AS source,
+           c.low, c.high, c.qualifier, c.cmp_low, c.cmp_high, c.stated_on, c.created_at
+    FROM incidents_claim c
+    JOIN sources_source s ON s.id = c.claimed_by_id
+    JOIN incidents_incident i ON i.id = c.incident_id
+    WHERE c.is_current
+      AND (i.has_conflict OR EXISTS (SELECT 1 FROM incidents_flag f WHERE f.incident_id = i.id))
+      {claim_conditions}
+), grouped AS (
+    SELECT incident_id, outcome, category, party,
+           count(cmp_low) >= 2 AND max(cmp_low) > min(coalesce(cmp_high, 2147483647)) AS conflict,
+           min(coalesce(low, high)) FILTER (WHERE cmp_low IS NOT NULL) AS lowest,
+           max(coalesce(high, low)) FILTER (WHERE cmp_low IS NOT NULL) AS highest,
+           max(created_at) AS changed_at,
+           bool_or(claimed_by_id = %(source)s) AS has_source,
+           jsonb_agg(jsonb_build_object('source', source, 'low', low, 'high', high, 'qualifier', qualifier,
+                                        'stated_on', stated_on) ORDER BY source) AS figures
+    FROM cur
+    GROUP BY incident_id, outcome, category, party
+), queue AS (
+    SELECT g.*, coalesce(g.highest - g.lowest, 0) AS spread, i.title, i.date_start,
+           f.id AS flag_id, f.status AS flag_status, f.version AS flag_version, u.username AS assignee,
+           f.resolution_low, f.resolution_high, coalesce(f.resolution_note, '') AS resolution_note,
+           f.assigned_to_id
+    FROM grouped g
+    JOIN incidents_incident i ON i.id = g.incident_id
+    LEFT JOIN incidents_flag f
+      ON f.incident_id = g.incident_id AND f.outcome = g.outcome AND f.category = g.category
+     AND f.party = g.party
+    LEFT JOIN auth_user u ON u.id = f.assigned_to_id
+    WHERE (g.conflict OR f.id IS NOT NULL) {row_conditions}
+)
+SELECT incident_id, outcome, category, party, conflict, lowest, highest, spread, changed_at, title,
+       date_start, figures, flag_id, flag_status, flag_version, assignee, resolution_low, resolution_high,
+       resolution_note
+FROM queue
+WHERE {keyset}
+ORDER BY {order}
+LIMIT %(limit)s
+"""
+
+
+def _queue_conditions(filters: QueueFilters) -> tuple[list[str], list[str], dict[str, Any]]:
+    claim: list[str] = []
+    row: list[str] = []
+    params: dict[str, Any] = {"source": filters.source.pk if filters.source else None}
+    if filters.place is not None:
+        claim.append(
+            "AND EXISTS (SELECT 1 FROM incidents_incident_places ip JOIN incidents_place p ON p.id = ip.place_id "
+            "WHERE ip.incident_id = i.id AND p.path LIKE %(place_path)s)"
+        )
+        params["place_path"] = filters.place.path + "%"
+    if filters.date_from is not None:
+        # An incident over a date range is in if any of its days is.
+        claim.append("AND (i.date_start >= %(date_from)s OR i.date_end >= %(date_from)s)")
+        params["date_from"] = filters.date_from
+    if filters.date_to is not None:
+        claim.append("AND i.date_start <= %(date_to)s")
+        params["date_to"] = filters.date_to
+    if filters.outcome:
+        claim.append("AND c.outcome = %(outcome)s")
+        params["outcome"] = filters.outcome
+    if filters.category:
+        claim.append("AND c.category = %(category)s")
+        params["category"] = filters.category
+    if filters.source is not None:
+        row.append("AND g.has_source")
+    if filters.status == "unflagged":
+        row.append("AND f.id IS NULL")
+    elif filters.status == "active":
+        row.append("AND f.status IN ('open', 'under_review')")
+    elif filters.status:
+        row.append("AND f.status = %(status)s")
+        params["status"] = filters.status
+    if filters.assigned_to_id is not None:
+        row.append("AND f.assigned_to_id = %(assigned_to)s")
+        params["assigned_to"] = filters.assigned_to_id
+    return claim, row, params
+
+
+def _encode_queue_cursor(item: Discrepancy, sort: str) -> str:
+    key = getattr(item, QUEUE_SORTS[sort])
+    value = key.isoformat() if isinstance(key, datetime.date) else key
+    raw = json.dumps([value, item.incident_id, item.outcome, item.category, item.party])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_queue_cursor(cursor: str, sort: str) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key, incident_id, outcome, category, party = json.loads(raw)
+        if sort == "spread":
+            key = int(key)
+        elif sort == "recent":
+            key = datetime.datetime.fromisoformat(key)
+        else:
+            key = datetime.date.fromisoformat(key)
+        if not isinstance(incident_id, int) or not all(
+            isinstance(v, str) for v in (outcome, category, party)
+        ):
+            raise InvalidCursor(cursor)
+    except (ValueError, TypeError) as exc:  # bad base64, JSON, shape or value
+        raise InvalidCursor(cursor) from exc
+    return [key, incident_id, outcome, category, party]
+
+
+def _discrepancy(row: dict[str, Any]) -> Discrepancy:
+    figures = [
+        QueueFigure(
+            source=item["source"],
+            figure=Claim(low=item["low"], high=item["high"], qualifier=item["qualifier"]).figure,
+            stated_on=item["stated_on"],
+        )
+        # Django's psycopg setup leaves jsonb undecoded (JSONField decodes it), so raw SQL decodes it here.
+        for item in json.loads(row.pop("figures"))
+    ]
+    return Discrepancy(figures=figures, **row)
+
+
+def discrepancy_page(filters: QueueFilters, *, after: str | None, size: int) -> Page:
+    """One page of the queue, computed by one SQL statement (aggregates over current claims, joined with
+    flags) and found by keyset: a deep page costs what the first costs."""
+    sort_column = QUEUE_SORTS[filters.sort]
+    claim_conditions, row_conditions, params = _queue_conditions(filters)
+    columns = ", ".join((sort_column, *_QUEUE_KEY))
+    keyset = "TRUE"
+    if after:
+        values = _decode_queue_cursor(after, filters.sort)
+        keyset = f"({columns}) < (%(k0)s, %(k1)s, %(k2)s, %(k3)s, %(k4)s)"
+        params |= {f"k{i}": value for i, value in enumerate(values)}
+    # Every interpolated name and condition is a constant of this module; request values are parameters.
+    sql = _QUEUE_SQL.format(
+        claim_conditions="\n      ".join(claim_conditions),
+        row_conditions=" ".join(row_conditions),
+        keyset=keyset,
+        order=", ".join(f"{name} DESC" for name in (sort_column, *_QUEUE_KEY)),
+    )
+    params["limit"] = size + 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        items = [_discrepancy(dict(zip(names, values, strict=True))) for values in cursor.fetchall()]
+    next_cursor = _encode_queue_cursor(items[size - 1], filters.sort) if len(items) > size else None
+    return Page(items=items[:size], next_cursor=next_cursor)
+
+
+def queue_incidents(incident_ids: Iterable[int]) -> dict[int, tuple[Incident, list[str]]]:
+    """The page's incidents (with their places) and each one's consistency problems, in a fixed number of
+    queries: the same checks as the incident page."""
+    incidents = incident_detail_queryset().filter(pk__in=set(incident_ids))
+    return {incident.pk: (incident, comparison_matrix(incident).problems) for incident in incidents}

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from sources import import_views
 
 app_name = "imports"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", import_views.import_start, name="start"),
+    path("preview/", import_views.import_preview, name="preview"),
+    path("confirm/", import_views.import_confirm, name="confirm"),
+    path("export/", import_views.export, name="export"),
+]

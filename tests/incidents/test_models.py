@@ -55,7 +55,27 @@ def test_database_refuses_two_current_claims_for_one_source_and_row(incident, so
 def test_service_validation_names_the_field_for_a_bad_figure(incident, sohr):
     with pytest.raises(ValidationError) as excinfo:
         make_claim(incident, sohr, 14, None, qualifier="range")
-    assert "claim_qualifier_matches_bounds" in str(excinfo.value) or "__all__" in excinfo.value.message_dict
+    assert "needs the highest figure" in excinfo.value.message_dict["high"][0]
+    assert not Claim.objects.filter(incident=incident).exists()
+
+
+QUALIFIERS = ["exact", "about", "at_least", "more_than", "up_to", "range", "unspecified"]
+
+
+def test_python_figure_rules_accept_exactly_what_the_database_accepts(incident, sohr):
+    from incidents.comparison import figure_errors
+
+    for qualifier in QUALIFIERS:
+        for low in (None, 3, 5):
+            for high in (None, 3, 5):
+                python_ok = not figure_errors(low, high, qualifier)
+                try:
+                    with transaction.atomic():
+                        _raw_claim(incident, sohr, qualifier=qualifier, low=low, high=high).save()
+                    database_ok = True
+                except IntegrityError:
+                    database_ok = False
+                assert python_ok == database_ok, (qualifier, low, high)
 
 
 @pytest.mark.parametrize(
