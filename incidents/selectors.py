@@ -36,9 +36,15 @@ class InvalidCursor(ValueError):
 
 
 def incident_list_queryset() -> QuerySet[Incident]:
-    """Incidents with their places, ready for the list (the summary columns carry the figures)."""
+    """Incidents with their places and the figures editors retained (resolved flags), ready for the list
+    (the summary columns carry the sources' figures)."""
     return Incident.objects.prefetch_related(
-        Prefetch("places", queryset=Place.objects.order_by("level", "name_en"))
+        Prefetch("places", queryset=Place.objects.order_by("level", "name_en")),
+        Prefetch(
+            "flags",
+            queryset=Flag.objects.filter(status=FlagStatus.RESOLVED).order_by("outcome", "category", "party"),
+            to_attr="resolved_flags",
+        ),
     )
 
 

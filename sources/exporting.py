@@ -23,7 +23,7 @@ from django.db.models import Prefetch, QuerySet
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from incidents.models import Claim, Incident, Place
+from incidents.models import Claim, Flag, FlagStatus, Incident, Place
 from sources.importers.hasila import COLUMN_NAMES, claim_key, incident_key
 from sources.importers.tabular import FORMULA_STARTS
 
@@ -50,6 +50,10 @@ def claim_rows(incidents: QuerySet[Incident], *, chunk: int = CHUNK) -> Iterator
         loaded = Incident.objects.prefetch_related(
             Prefetch("places", queryset=Place.objects.order_by("level", "name_en", "pk"))
         ).in_bulk(part)
+        flags = {
+            (flag.incident_id, flag.outcome, flag.category, flag.party): flag
+            for flag in Flag.objects.filter(incident_id__in=part)
+        }
         claims: dict[int, list[Claim]] = defaultdict(list)
         for claim in (
             Claim.objects.filter(incident_id__in=part)
@@ -63,14 +67,27 @@ def claim_rows(incidents: QuerySet[Incident], *, chunk: int = CHUNK) -> Iterator
             if not claims[pk]:
                 yield {**_NO_CLAIM, **base}
             for claim in claims[pk]:
-                yield {**base, **_claim_cells(claim)}
+                flag = flags.get((pk, claim.outcome, claim.category, claim.party))
+                yield {**base, **_claim_cells(claim), **_flag_cells(flag)}
 
 
 # The claim columns of the row of an incident without claims.
 _NO_CLAIM: Row = {
     **dict.fromkeys(COLUMN_NAMES, ""),
     **dict.fromkeys(("low", "high", "evidence_start", "evidence_end", "is_current"), None),
+    **dict.fromkeys(("retained_low", "retained_high"), None),
 }
+
+
+def _flag_cells(flag: Flag | None) -> Row:
+    """The editors' flag on the claim's row; the retained figure only once resolved."""
+    resolved = flag is not None and flag.status == FlagStatus.RESOLVED
+    return {
+        "flag_status": flag.status if flag else "",
+        "retained_low": flag.resolution_low if resolved and flag else None,
+        "retained_high": flag.resolution_high if resolved and flag else None,
+        "retained_reason": flag.resolution_note if resolved and flag else "",
+    }
 
 
 def _incident_cells(incident: Incident) -> Row:

@@ -122,6 +122,18 @@ COLUMNS: tuple[Column, ...] = (
     Column("report_language", "ar, en or other (default: guessed from the text)."),
     Column("report_text", "The report's full text, exactly as published."),
     Column(
+        "flag_status",
+        "Written by exports: the editors' flag on the claim's row (open, under_review, resolved, dismissed).",
+        export_only=True,
+    ),
+    Column(
+        "retained_low",
+        "Written by exports: the low of the figure editors retained for the row.",
+        export_only=True,
+    ),
+    Column("retained_high", "Written by exports: the high of the figure editors retained.", export_only=True),
+    Column("retained_reason", "Written by exports: why the editors retained that figure.", export_only=True),
+    Column(
         "is_current", "Written by exports: whether the claim is its source's latest figure.", export_only=True
     ),
 )

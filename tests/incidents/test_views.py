@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 
 import pytest
@@ -112,10 +113,10 @@ def test_list_runs_a_fixed_number_of_queries(analyst_client, hajin, django_asser
     source = make_source("Airwars")
     for day in range(20):
         make_claim(make_incident(f"Extra {day}", places=[hajin["idlib"]]), source, day)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert analyst_client.get(LIST).status_code == 200
     # The place filter fetches the chosen place once.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert (
             analyst_client.get(
                 LIST, {"q": "extra", "place": hajin["syria"].pk, "conflicting": ""}
@@ -170,3 +171,23 @@ def test_detail_runs_a_fixed_number_of_queries(analyst_client, hajin, django_ass
 
 def test_unknown_incident_is_a_404(analyst_client, hajin):
     assert analyst_client.get("/incidents/999999/").status_code == 404
+
+
+def test_list_and_export_carry_the_figure_editors_retained(analyst_client, hajin, editor):
+    from incidents import services
+
+    flag = services.flag_discrepancy(
+        incident=hajin["incident"], outcome="killed", category="civilians", user=editor, note="15 vs 14"
+    )
+    services.resolve_flag(
+        flag=flag, user=editor, low=14, high=15, note="range 14-15", expected_version=flag.version
+    )
+    text = text_of(analyst_client.get(LIST))
+    assert "Retained by editors: killed civilians 14–15" in text
+
+    response = analyst_client.get(reverse("imports:export"), {"format": "json", "q": "hajin"})
+    exported = json.loads(b"".join(response.streaming_content))
+    rows = [row for row in exported if row["category"] == "civilians" and row["source"] == "SANA"]
+    assert rows
+    assert (rows[0]["flag_status"], rows[0]["retained_low"], rows[0]["retained_high"]) == ("resolved", 14, 15)
+    assert rows[0]["retained_reason"] == "range 14-15"

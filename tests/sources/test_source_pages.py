@@ -42,7 +42,7 @@ def test_source_pages_run_a_fixed_number_of_queries(analyst_client, hajin, djang
         make_claim(hajin["incident"], source, n)
     with django_assert_max_num_queries(8):
         assert analyst_client.get(reverse("sources:list")).status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert analyst_client.get(reverse("sources:detail", args=[hajin["sana"].pk])).status_code == 200
 
 
