@@ -494,14 +494,25 @@ def alias_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def damaged(name: str) -> bool:
+    """A name that lost letters in a past encoding conversion ("Bir Abu Sha?af"): "?" or U+FFFD in it."""
+    return "?" in name or "\ufffd" in name
+
+
+def _better(new: str, old: str) -> str:
+    """The new spelling, unless it is damaged and the old one is not."""
+    return old if new and old and damaged(new) and not damaged(old) else new
+
+
 def combine_aliases(*groups: Iterable[str], names: Iterable[str] = ()) -> tuple[str, ...]:
-    """The aliases in order of first appearance, without duplicates, blanks or the names themselves."""
+    """The aliases in order of first appearance, without duplicates, blanks, damaged spellings or the names
+    themselves."""
     seen = {alias_key(name) for name in names if name}
     combined: list[str] = []
     for group in groups:
         for alias in group:
             key = alias_key(alias)
-            if key and key not in seen:
+            if key and key not in seen and not damaged(alias):
                 seen.add(key)
                 combined.append(alias)
     return tuple(combined)
@@ -584,10 +595,14 @@ def merge(base: PlaceRecord | None, record: PlaceRecord) -> PlaceRecord:
             longitude=base.longitude if has_coordinates else record.longitude,
             origin=base.origin if base.parent_pcode else record.origin,
         )
-    name_en, name_ar = record.name_en, record.name_ar or base.name_ar
+    name_en, name_ar = (
+        _better(record.name_en, base.name_en),
+        _better(record.name_ar, base.name_ar) or base.name_ar,
+    )
     has_coordinates = record.latitude is not None
     return replace(
         record,
+        name_en=name_en,
         name_ar=name_ar,
         aliases=combine_aliases(
             base.aliases, (base.name_en, base.name_ar), record.aliases, names=(name_en, name_ar)

@@ -410,3 +410,16 @@ def test_loading_the_same_records_onto_their_own_result_changes_nothing(batch):
     plan = plan_changes(batch, stored)
 
     assert (plan.create, plan.update, plan.unchanged) == ([], [], len(stored))
+
+
+def test_a_damaged_spelling_never_replaces_a_clean_name():
+    from incidents.gazetteer import PlaceRecord, merge
+
+    clean = PlaceRecord(
+        pcode="C6960", name_en="Bir Abu Shaaf", name_ar="بئر أبو شعف", level=4, parent_pcode=None
+    )
+    damaged_row = PlaceRecord(pcode="C6960", name_en="Bir Abu Sha?af", name_ar="", level=4, parent_pcode=None)
+    merged = merge(clean, damaged_row)
+    assert merged.name_en == "Bir Abu Shaaf"
+    assert "Bir Abu Sha?af" not in merged.aliases
+    assert merge(damaged_row, clean).name_en == "Bir Abu Shaaf"
