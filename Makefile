@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install db db-stop migrate demo run serve test test-fast e2e lint format bench browser clean
+.PHONY: help install db db-stop migrate demo run serve test test-fast e2e lint audit format bench browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,11 +52,17 @@ test: db browser ## the whole suite, browser tests included
 test-fast: db ## the suite without the browser tests, reusing the test database
 	$(UV) run --frozen pytest -n 2 --reuse-db -m "not e2e" $(PYTEST_ARGS)
 
-lint: install ## ruff, formatting, mypy, missing migrations
+lint: install ## ruff, formatting, mypy, missing migrations, bandit, pip-audit
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy .
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
+	$(UV) run --frozen bandit -q -c pyproject.toml -r config incidents sources
+	$(MAKE) --no-print-directory audit
+
+# The locked dependencies (every group) against PyPI's vulnerability data (.ci/audit says why it may not run).
+audit: install ## pip-audit of uv.lock (needs PyPI's JSON API; AUDIT_REQUIRED=1 fails where it cannot run)
+	UV=$(UV) .ci/audit
 
 format: install
 	$(UV) run --frozen ruff check --fix .
