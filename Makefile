@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install db db-stop migrate demo run serve test test-fast e2e lint audit format bench browser clean
+.PHONY: help install db db-stop migrate demo run serve test test-fast e2e lint audit format bench bench-data bench-import bench-load bench-faults browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,9 +34,12 @@ migrate: db
 demo: migrate ## load the demo data (and, with DEBUG on, the demo accounts)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
 
-run: demo ## install, migrate, load the demo data and serve on http://127.0.0.1:8000
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	DEBUG=$${DEBUG:-1} exec $(PY) manage.py runserver $(HOST):$(PORT)
+run: demo ## install, migrate, load the demo data, serve on http://127.0.0.1:8000 with an import worker
+	@echo "Serving on http://$(HOST):$(PORT)/ with a background import worker (Ctrl-C stops both)"
+	@# The worker stops with the server; an import it is running is rolled back and retried on the next start.
+	DEBUG=$${DEBUG:-1} $(PY) manage.py procrastinate worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; for _ in 1 2 3 4 5; do kill -0 $$worker 2>/dev/null || break; sleep 1; done; kill -KILL $$worker 2>/dev/null; true' EXIT; \
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 browser: ## make sure Chromium is there for the browser tests (installs Debian's package as root)
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -49,8 +52,8 @@ browser: ## make sure Chromium is there for the browser tests (installs Debian's
 test: db browser ## the whole suite, browser tests included
 	$(UV) run --frozen pytest -n 2 --create-db $(PYTEST_ARGS)
 
-test-fast: db ## the suite without the browser tests, reusing the test database
-	$(UV) run --frozen pytest -n 2 --reuse-db -m "not e2e" $(PYTEST_ARGS)
+test-fast: db ## the suite without the browser and slow tests, reusing the test database
+	$(UV) run --frozen pytest -n 2 --reuse-db -m "not e2e and not slow" $(PYTEST_ARGS)
 
 lint: install ## ruff, formatting, mypy, missing migrations, bandit, pip-audit
 	$(UV) run --frozen ruff check .
@@ -72,6 +75,20 @@ bench: db ## benchmarks: print figures, assert nothing
 	$(PY) bench/extraction.py
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
 	DEBUG=$${DEBUG:-1} $(PY) bench/imports.py
+	$(PY) bench/web.py
+	$(PY) bench/copy_import.py
+
+bench-import: db ## 1,000,000-row claims CSV: the bulk import job beside a plain COPY of the same file
+	$(PY) bench/copy_import.py
+
+bench-data: db ## (re)generate the web benchmarks' database hasila_bench (200,000 incidents; a few minutes)
+	$(PY) bench/dataset.py --force
+
+bench-load: db ## 50 users browsing and writing for 60 s against gunicorn: errors and p95
+	$(PY) bench/load.py
+
+bench-faults: install ## restart PostgreSQL under a write load: fails if a write is lost or the app does not recover
+	$(PY) bench/faults.py
 
 clean:
 	rm -rf .venv .tools staticfiles

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "procrastinate.contrib.django",
     "sources",
     "incidents",
 ]
@@ -67,6 +68,9 @@ MIDDLEWARE = [
     # Turns a login refused for too many failures into the lockout page (last, as django-axes requires).
     "axes.middleware.AxesMiddleware",
 ]
+# History context for the methods that write. Pages read with GET write nothing tracked, and the context
+# prefixed every one of their queries with two set_config() calls.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -96,6 +100,11 @@ else:
     DATABASES = {"default": database_settings()}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that cannot be reached fails a request within this many seconds instead of holding a worker
+# (a refused connection fails at once; this bounds an unreachable host). A URL's ?connect_timeout= wins.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_hasila")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -190,3 +199,18 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 # Where uploads wait between an import's preview and its confirmation ("" = a private temp folder).
 IMPORT_STAGING_DIR = env.str("IMPORT_STAGING_DIR", default="")
+
+# Background imports (README, "Importing"): files with more rows than this, and every GED/ACLED file, are
+# imported by a procrastinate worker (``manage.py procrastinate worker``; ``make run`` starts one).
+IMPORT_JOB_THRESHOLD = env.int("IMPORT_JOB_THRESHOLD", default=5000)
+# A worker that has sent no heartbeat for this long is taken as dead and its import is run again.
+IMPORT_JOB_STALLED_SECONDS = env.float("IMPORT_JOB_STALLED_SECONDS", default=30.0)
+# How often (seconds, a divisor of 60) a worker looks for such imports.
+IMPORT_JOB_STALLED_CHECK_SECONDS = env.int("IMPORT_JOB_STALLED_CHECK_SECONDS", default=10)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": env.float("PROCRASTINATE_HEARTBEAT_SECONDS", default=10.0),
+    "stalled_worker_timeout": IMPORT_JOB_STALLED_SECONDS,
+    # Finished jobs are recorded in sources.ImportJob; procrastinate's rows for them are not kept.
+    "delete_jobs": "successful",
+}
+PROCRASTINATE_IMPORT_PATHS = ["sources.jobs"]

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
+from incidents.filters import PlainSelect
 from incidents.models import Category, FlagStatus, Incident, Outcome, Place, PlaceLevel
 from incidents.selectors import QUEUE_SORT_CHOICES, QueueFilters
 from sources.models import Source
@@ -36,11 +37,14 @@ def editors() -> QuerySet[Any]:
 
 
 class QueueFilterForm(forms.Form):
-    place = forms.ModelChoiceField(queryset=Place.objects.all(), required=False, empty_label="Anywhere")
+    # PlainSelect: the long menus rendered without a template per option (incidents.filters).
+    place = forms.ModelChoiceField(
+        queryset=Place.objects.all(), required=False, empty_label="Anywhere", widget=PlainSelect
+    )
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     source = forms.ModelChoiceField(
-        queryset=Source.objects.order_by("name"), required=False, empty_label="Any"
+        queryset=Source.objects.order_by("name"), required=False, empty_label="Any", widget=PlainSelect
     )
     outcome = forms.ChoiceField(choices=[("", "Any"), *Outcome.choices], required=False)
     category = forms.ChoiceField(choices=[("", "Any"), *Category.choices], required=False)

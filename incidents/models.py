@@ -50,6 +50,8 @@ class Place(NormalizedKeysModel):
         indexes = [
             models.Index(OpClass("path", name="varchar_pattern_ops"), name="place_path_prefix"),
             search_index("place_search"),
+            # The list's place menu: the upper levels in tree order, without reading every community.
+            models.Index(fields=["path"], condition=Q(level__lte=PlaceLevel.DISTRICT), name="place_menu"),
         ]
 
     def __str__(self) -> str:
@@ -118,6 +120,8 @@ class Incident(NormalizedKeysModel):
             models.Index(
                 fields=["-date_start", "-id"], condition=Q(has_conflict=True), name="incident_conflict_keyset"
             ),
+            # The "most sources" sort and its keyset cursor.
+            models.Index(fields=["-source_count", "-date_start", "-id"], name="incident_sources_keyset"),
             search_index("incident_search"),
         ]
         permissions = [

@@ -38,8 +38,11 @@ class InvalidCursor(ValueError):
 def incident_list_queryset() -> QuerySet[Incident]:
     """Incidents with their places and the figures editors retained (resolved flags), ready for the list
     (the summary columns carry the sources' figures)."""
-    return Incident.objects.prefetch_related(
-        Prefetch("places", queryset=Place.objects.order_by("level", "name_en")),
+    # Lists show neither the description nor the search key: neither is read.
+    return Incident.objects.defer("description", "search_key").prefetch_related(
+        Prefetch(
+            "places", queryset=Place.objects.only("name_en", "name_ar", "level").order_by("level", "name_en")
+        ),
         Prefetch(
             "flags",
             queryset=Flag.objects.filter(status=FlagStatus.RESOLVED).order_by("outcome", "category", "party"),
@@ -93,8 +96,11 @@ def keyset_page(queryset: QuerySet[Incident], *, sort: str, after: str | None, s
 
 def incident_detail_queryset() -> QuerySet[Incident]:
     """An incident with everything its page shows, in a fixed number of queries."""
-    claims = Claim.objects.select_related("claimed_by", "report__publisher", "entered_by").order_by(
-        "stated_on", "created_at", "id"
+    # A report's full text (often many kilobytes, repeated on each of its claims) is not shown here.
+    claims = (
+        Claim.objects.select_related("claimed_by", "report__publisher", "entered_by")
+        .defer("report__text", "report__search_key")
+        .order_by("stated_on", "created_at", "id")
     )
     flags = Flag.objects.select_related("assigned_to", "created_by", "resolved_by").prefetch_related(
         Prefetch("comments", queryset=FlagComment.objects.select_related("author"))
@@ -345,88 +351,80 @@ QUEUE_SORT_CHOICES = [
 ]
 _QUEUE_KEY = ("incident_id", "outcome", "category", "party")
 
-# Only incidents with a conflict (the summary column, kept by refresh_incident_summaries) or a flag can
-# hold a queue row, so the aggregate reads only their current claims.
+# The queue reads incidents_discrepancy_row, which the database keeps per matrix row with a current claim
+# (migration 0005): one walk of the sort's index over the conflicting or flagged rows finds a page, and only
+# the page's rows have their figures read.
 _QUEUE_SQL = """
-WITH cur AS (
-    SELECT c.incident_id, c.outcome, c.category, c.party, c.claimed_by_id, s.name AS source,
-           c.low, c.high, c.qualifier, c.cmp_low, c.cmp_high, c.stated_on, c.created_at
-    FROM incidents_claim c
-    JOIN sources_source s ON s.id = c.claimed_by_id
-    JOIN incidents_incident i ON i.id = c.incident_id
-    WHERE c.is_current
-      AND (i.has_conflict OR EXISTS (SELECT 1 FROM incidents_flag f WHERE f.incident_id = i.id))
-      {claim_conditions}
-), grouped AS (
-    SELECT incident_id, outcome, category, party,
-           count(cmp_low) >= 2 AND max(cmp_low) > min(coalesce(cmp_high, 2147483647)) AS conflict,
-           min(coalesce(low, high)) FILTER (WHERE cmp_low IS NOT NULL) AS lowest,
-           max(coalesce(high, low)) FILTER (WHERE cmp_low IS NOT NULL) AS highest,
-           max(created_at) AS changed_at,
-           bool_or(claimed_by_id = %(source)s) AS has_source,
-           jsonb_agg(jsonb_build_object('source', source, 'low', low, 'high', high, 'qualifier', qualifier,
-                                        'stated_on', stated_on) ORDER BY source) AS figures
-    FROM cur
-    GROUP BY incident_id, outcome, category, party
-), queue AS (
-    SELECT g.*, coalesce(g.highest - g.lowest, 0) AS spread, i.title, i.date_start,
-           f.id AS flag_id, f.status AS flag_status, f.version AS flag_version, u.username AS assignee,
-           f.resolution_low, f.resolution_high, coalesce(f.resolution_note, '') AS resolution_note,
-           f.assigned_to_id
-    FROM grouped g
-    JOIN incidents_incident i ON i.id = g.incident_id
+WITH page AS (
+    SELECT r.incident_id, r.outcome, r.category, r.party, r.conflict, r.lowest, r.highest, r.spread,
+           r.changed_at, r.date_start, i.title, f.id AS flag_id, f.status AS flag_status,
+           f.version AS flag_version, f.assigned_to_id, f.resolution_low, f.resolution_high,
+           coalesce(f.resolution_note, '') AS resolution_note
+    FROM incidents_discrepancy_row r
+    JOIN incidents_incident i ON i.id = r.incident_id
     LEFT JOIN incidents_flag f
-      ON f.incident_id = g.incident_id AND f.outcome = g.outcome AND f.category = g.category
-     AND f.party = g.party
-    LEFT JOIN auth_user u ON u.id = f.assigned_to_id
-    WHERE (g.conflict OR f.id IS NOT NULL) {row_conditions}
+      ON f.incident_id = r.incident_id AND f.outcome = r.outcome AND f.category = r.category
+     AND f.party = r.party
+    WHERE (r.conflict OR r.flagged) AND {keyset} {conditions}
+    ORDER BY {order}
+    LIMIT %(limit)s
 )
-SELECT incident_id, outcome, category, party, conflict, lowest, highest, spread, changed_at, title,
-       date_start, figures, flag_id, flag_status, flag_version, assignee, resolution_low, resolution_high,
-       resolution_note
-FROM queue
-WHERE {keyset}
+SELECT r.incident_id, r.outcome, r.category, r.party, r.conflict, r.lowest, r.highest, r.spread, r.changed_at,
+       r.title, r.date_start,
+       (SELECT jsonb_agg(jsonb_build_object('source', s.name, 'low', c.low, 'high', c.high,
+                                            'qualifier', c.qualifier, 'stated_on', c.stated_on) ORDER BY s.name)
+        FROM incidents_claim c JOIN sources_source s ON s.id = c.claimed_by_id
+        WHERE c.is_current AND c.incident_id = r.incident_id AND c.outcome = r.outcome
+          AND c.category = r.category AND c.party = r.party) AS figures,
+       r.flag_id, r.flag_status, r.flag_version, u.username AS assignee, r.resolution_low, r.resolution_high,
+       r.resolution_note
+FROM page r
+LEFT JOIN auth_user u ON u.id = r.assigned_to_id
 ORDER BY {order}
-LIMIT %(limit)s
 """
 
 
-def _queue_conditions(filters: QueueFilters) -> tuple[list[str], list[str], dict[str, Any]]:
-    claim: list[str] = []
-    row: list[str] = []
-    params: dict[str, Any] = {"source": filters.source.pk if filters.source else None}
+def _queue_conditions(filters: QueueFilters) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on a queue row ``r`` (its incident ``i``, its flag ``f``) and their parameters."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
     if filters.place is not None:
-        claim.append(
+        conditions.append(
             "AND EXISTS (SELECT 1 FROM incidents_incident_places ip JOIN incidents_place p ON p.id = ip.place_id "
-            "WHERE ip.incident_id = i.id AND p.path LIKE %(place_path)s)"
+            "WHERE ip.incident_id = r.incident_id AND p.path LIKE %(place_path)s)"
         )
         params["place_path"] = filters.place.path + "%"
     if filters.date_from is not None:
         # An incident over a date range is in if any of its days is.
-        claim.append("AND (i.date_start >= %(date_from)s OR i.date_end >= %(date_from)s)")
+        conditions.append("AND (i.date_start >= %(date_from)s OR i.date_end >= %(date_from)s)")
         params["date_from"] = filters.date_from
     if filters.date_to is not None:
-        claim.append("AND i.date_start <= %(date_to)s")
+        conditions.append("AND i.date_start <= %(date_to)s")
         params["date_to"] = filters.date_to
     if filters.outcome:
-        claim.append("AND c.outcome = %(outcome)s")
+        conditions.append("AND r.outcome = %(outcome)s")
         params["outcome"] = filters.outcome
     if filters.category:
-        claim.append("AND c.category = %(category)s")
+        conditions.append("AND r.category = %(category)s")
         params["category"] = filters.category
     if filters.source is not None:
-        row.append("AND g.has_source")
+        conditions.append(
+            "AND EXISTS (SELECT 1 FROM incidents_claim c WHERE c.is_current AND c.incident_id = r.incident_id "
+            "AND c.outcome = r.outcome AND c.category = r.category AND c.party = r.party "
+            "AND c.claimed_by_id = %(source)s)"
+        )
+        params["source"] = filters.source.pk
     if filters.status == "unflagged":
-        row.append("AND f.id IS NULL")
+        conditions.append("AND f.id IS NULL")
     elif filters.status == "active":
-        row.append("AND f.status IN ('open', 'under_review')")
+        conditions.append("AND f.status IN ('open', 'under_review')")
     elif filters.status:
-        row.append("AND f.status = %(status)s")
+        conditions.append("AND f.status = %(status)s")
         params["status"] = filters.status
     if filters.assigned_to_id is not None:
-        row.append("AND f.assigned_to_id = %(assigned_to)s")
+        conditions.append("AND f.assigned_to_id = %(assigned_to)s")
         params["assigned_to"] = filters.assigned_to_id
-    return claim, row, params
+    return conditions, params
 
 
 def _encode_queue_cursor(item: Discrepancy, sort: str) -> str:
@@ -463,17 +461,17 @@ def _discrepancy(row: dict[str, Any]) -> Discrepancy:
             stated_on=item["stated_on"],
         )
         # Django's psycopg setup leaves jsonb undecoded (JSONField decodes it), so raw SQL decodes it here.
-        for item in json.loads(row.pop("figures"))
+        for item in json.loads(row.pop("figures") or "[]")
     ]
     return Discrepancy(figures=figures, **row)
 
 
 def discrepancy_page(filters: QueueFilters, *, after: str | None, size: int) -> Page:
-    """One page of the queue, computed by one SQL statement (aggregates over current claims, joined with
-    flags) and found by keyset: a deep page costs what the first costs."""
+    """One page of the queue, found by keyset on the rows the database keeps (incidents_discrepancy_row): a
+    deep page costs what the first costs, and no claims are aggregated per request."""
     sort_column = QUEUE_SORTS[filters.sort]
-    claim_conditions, row_conditions, params = _queue_conditions(filters)
-    columns = ", ".join((sort_column, *_QUEUE_KEY))
+    conditions, params = _queue_conditions(filters)
+    columns = ", ".join(f"r.{name}" for name in (sort_column, *_QUEUE_KEY))
     keyset = "TRUE"
     if after:
         values = _decode_queue_cursor(after, filters.sort)
@@ -481,10 +479,9 @@ def discrepancy_page(filters: QueueFilters, *, after: str | None, size: int) -> 
         params |= {f"k{i}": value for i, value in enumerate(values)}
     # Every interpolated name and condition is a constant of this module; request values are parameters.
     sql = _QUEUE_SQL.format(
-        claim_conditions="\n      ".join(claim_conditions),
-        row_conditions=" ".join(row_conditions),
+        conditions="\n      ".join(conditions),
         keyset=keyset,
-        order=", ".join(f"{name} DESC" for name in (sort_column, *_QUEUE_KEY)),
+        order=", ".join(f"r.{name} DESC" for name in (sort_column, *_QUEUE_KEY)),
     )
     params["limit"] = size + 1
     with connection.cursor() as cursor:

@@ -34,6 +34,7 @@ from sources.exporting import FORMATS, claim_rows, csv_chunks, json_chunks, writ
 from sources.importers import IMPORTERS, Importer, ImportResult, summary
 from sources.importers.decoding import max_upload_bytes
 from sources.importers.hasila import COLUMNS, HasilaImporter
+from sources.jobs import enqueue_import, runs_in_background
 
 STAGED = "imports.staged"  # session key: token -> what was uploaded under it
 MAX_STAGED = 5  # uploads a session keeps waiting for confirmation; older ones are dropped
@@ -240,7 +241,10 @@ def _import_preview(request: HttpRequest, limit: _SizeLimit) -> HttpResponse:
     if entry["format"] not in IMPORTERS:
         return _expired(request)
     importer = _importer(entry["format"], create_sources=entry["create_sources"])
+    # The dry run stays inline (about 4,000 rows a second): only the import itself may go to a worker.
     result = importer.run(data, filename=entry["filename"], user=user, dry_run=True)
+    entry["rows"] = result.rows
+    _remember(request, token, entry)
     return _preview_page(request, token, entry, result)
 
 
@@ -258,6 +262,7 @@ def _preview_page(
         "offer_sources": bool(missing) and not entry["create_sources"] and _may_create_sources(request.user),
         "preview_columns": columns,
         "preview_rows": [[row.get(name, "") for name in columns] for row in result.preview],
+        "background": runs_in_background(entry["format"], result.rows),
     }
     return render(request, "sources/imports/import_preview.html", context, status=status)
 
@@ -278,7 +283,8 @@ def _expired(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("sources.add_report", raise_exception=True)
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    """Import the previewed upload for real; every row is checked again first."""
+    """Import the previewed upload for real; every row is checked again first. Large files, and every GED
+    or ACLED file, are handed to a background job instead, and the page of that job is shown."""
     user = request.user
     assert isinstance(user, User)
     token = request.POST.get("token", "")
@@ -287,6 +293,17 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return _expired(request)
     entry, data = loaded
     create_sources = entry["create_sources"] and _may_create_sources(user)
+    if runs_in_background(entry["format"], entry.get("rows", 0)):
+        job = enqueue_import(
+            importer_key=entry["format"],
+            filename=entry["filename"],
+            data=data,
+            user=user,
+            create_sources=create_sources,
+            rows=entry.get("rows", 0),
+        )
+        _unstage(request, token)
+        return redirect(job)
     importer = _importer(entry["format"], create_sources=create_sources)
     result = importer.run(data, filename=entry["filename"], user=user, dry_run=False)
     if not result.ok:

@@ -140,3 +140,55 @@ class Report(NormalizedKeysModel):
     def fill_search_keys(self) -> None:
         super().fill_search_keys()
         self.content_hash = content_hash(self.text)
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """An import run by a background worker (``sources.jobs``), with its progress while it runs.
+
+    The file's bytes are kept in the row until the import is done, so that any worker (on any host) can run
+    it and a retried job reads the same file. Progress columns are written on their own connection while
+    the import's transaction is still open, so the job page sees them.
+    """
+
+    importer = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(editable=False)
+    content_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    create_sources = models.BooleanField(default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="import_jobs"
+    )
+    status = models.CharField(max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    errors_so_far = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # the first problems, as RowError strings
+    summary = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    procrastinate_job_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="importjob_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from incidents.models import Category, Outcome
+from incidents.models import Category, IncidentType, Outcome
 
 register = template.Library()
 
@@ -41,14 +41,26 @@ def summary_range(entry: dict[str, Any] | None) -> str:
     return f"{text}+" if entry.get("open") else text
 
 
+# Looked up once: the enums' ``values`` are rebuilt on every access, several times per list row.
+_OUTCOME_LABELS = {value: str(label) for value, label in Outcome.choices}
+_CATEGORY_LABELS = {value: str(label) for value, label in Category.choices}
+_TYPE_LABELS = {value: str(label) for value, label in IncidentType.choices}
+
+
 @register.filter
 def outcome_label(value: str) -> str:
-    return str(Outcome(value).label) if value in Outcome.values else value
+    return _OUTCOME_LABELS.get(value, value)
 
 
 @register.filter
 def category_label(value: str) -> str:
-    return str(Category(value).label) if value in Category.values else value
+    return _CATEGORY_LABELS.get(value, value)
+
+
+@register.filter
+def incident_type_label(value: str) -> str:
+    """``get_type_display`` without rebuilding the choices for every row of a list."""
+    return _TYPE_LABELS.get(value, value)
 
 
 @register.filter

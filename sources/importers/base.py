@@ -6,10 +6,19 @@ a dry run validates and writes nothing at all. Re-running the same file changes 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.contrib.auth.models import User
+
+# Called while an import runs with (rows read, rows valid, problems so far, rows written): while validating
+# every ``PROGRESS_EVERY`` rows (or ``PROGRESS_SECONDS``, whichever comes first) and at the end, then the
+# same while writing. A background job shows it.
+Progress = Callable[[int, int, int, int], None]
+PROGRESS_EVERY = 500
+PROGRESS_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,41 @@ class ImportResult:
         return not self.errors
 
 
+class ProgressCounter:
+    """Counts an import's rows for a ``Progress`` callback, calling it every ``PROGRESS_EVERY`` rows.
+
+    ``errors`` is the import's growing list of problems: a row is valid if reading it added none.
+    """
+
+    def __init__(self, progress: Progress | None, errors: list[RowError]) -> None:
+        self.progress = progress
+        self.errors = errors
+        self.read = 0
+        self.faulty = 0
+        self.written = 0
+        self.reported_at = time.monotonic()
+
+    def row_read(self, errors_before: int) -> None:
+        self.read += 1
+        self.faulty += len(self.errors) > errors_before
+        if self.read % PROGRESS_EVERY == 0 or self._due():
+            self.report()
+
+    def row_written(self, rows: int = 1) -> None:
+        before = self.written // PROGRESS_EVERY
+        self.written += rows
+        if self.written // PROGRESS_EVERY > before or self._due():
+            self.report()
+
+    def _due(self) -> bool:
+        return self.progress is not None and time.monotonic() - self.reported_at >= PROGRESS_SECONDS
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.read, self.read - self.faulty, len(self.errors), self.written)
+            self.reported_at = time.monotonic()
+
+
 class Importer(Protocol):
     """An import format. ``run`` never raises for bad input: problems come back as ``errors``."""
 
@@ -54,4 +98,12 @@ class Importer(Protocol):
     label: str  # shown in the UI, e.g. "UCDP GED events (CSV)"
     extensions: tuple[str, ...]  # accepted file name endings, e.g. (".csv",)
 
-    def run(self, data: bytes, *, filename: str, user: User | None, dry_run: bool) -> ImportResult: ...
+    def run(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        user: User | None,
+        dry_run: bool,
+        progress: Progress | None = None,
+    ) -> ImportResult: ...

@@ -39,7 +39,7 @@ from incidents.services import (
     update_incident,
 )
 from sources.extraction.normalize import normalize_search
-from sources.importers.base import ImportResult, RowError
+from sources.importers.base import ImportResult, Progress, ProgressCounter, RowError
 from sources.importers.tabular import Table, TableError, read_table
 from sources.models import Report, Source, content_hash
 from sources.services import create_report, find_source, upsert_source
@@ -487,8 +487,9 @@ class EventImport:
 
     # Writing ---------------------------------------------------------------------------------------------
 
-    def write(self) -> RowError | None:
+    def write(self, counter: ProgressCounter | None = None) -> RowError | None:
         """Write the plan through the services in one transaction; the first failure undoes all of it."""
+        counter = counter or ProgressCounter(None, [])
         try:
             with transaction.atomic(), deferred_summaries():
                 if self.dataset.name not in self.sources:
@@ -497,6 +498,8 @@ class EventImport:
                     )
                 for plan in self.plans:
                     self._write_event(plan)
+                    counter.row_written()
+                counter.report()
         except _Rollback as exc:
             return exc.error
         return None
@@ -605,6 +608,7 @@ def run_import(
     user: User | None,
     dry_run: bool,
     batch: str,
+    counter: ProgressCounter | None = None,
 ) -> ImportResult:
     """Plan the specs (the rows without a problem), count them into ``result``, and write them unless this is
     a dry run or a row (or the plan) has a problem; every problem is returned, sorted by row and column."""
@@ -614,7 +618,7 @@ def run_import(
     if errors or dry_run:
         result.errors = sorted(errors, key=lambda e: (e.row or 0, e.column or ""))
         return result
-    error = events.write()
+    error = events.write(counter)
     if error is not None:
         result.errors = [error]
     return result
@@ -642,7 +646,15 @@ class DatasetImporter:
     ) -> EventSpec | None:
         raise NotImplementedError
 
-    def run(self, data: bytes, *, filename: str, user: User | None, dry_run: bool) -> ImportResult:
+    def run(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        user: User | None,
+        dry_run: bool,
+        progress: Progress | None = None,
+    ) -> ImportResult:
         """Validate every row, then (unless a dry run, and only if no row has a problem) write them all."""
         result = ImportResult(dry_run=dry_run)
         if not may_import(user):
@@ -657,11 +669,22 @@ class DatasetImporter:
         result.rows = len(table.rows)
         gazetteer, duplicates, context = Gazetteer(), Duplicates(), self.context(table)
         specs = []
+        counter = ProgressCounter(progress, errors)
         for number, row in table.rows:
+            errors_before = len(errors)
             spec = self.event(Cells(number, row, errors), gazetteer, duplicates, context)
             if spec is not None:
                 specs.append(spec)
+            counter.row_read(errors_before)
+        counter.report()
         batch = f"{self.key}:" + hashlib.sha256(data).hexdigest()[:16]
         return run_import(
-            result, specs, errors, dataset=self.dataset, user=user, dry_run=dry_run, batch=batch
+            result,
+            specs,
+            errors,
+            dataset=self.dataset,
+            user=user,
+            dry_run=dry_run,
+            batch=batch,
+            counter=counter,
         )

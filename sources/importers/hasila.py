@@ -59,7 +59,7 @@ from incidents.services import (
 from incidents.services import update_incident as update_incident_service
 from sources.extraction import detect_language
 from sources.extraction.normalize import DIGITS, normalize_search
-from sources.importers.base import ImportResult, RowError
+from sources.importers.base import ImportResult, Progress, ProgressCounter, RowError
 from sources.importers.tabular import TableError, check_columns, read_table
 from sources.models import Language, Report, Source, SourceAlias, SourceKind, content_hash
 from sources.services import create_report, upsert_source
@@ -479,7 +479,15 @@ class HasilaImporter:
         # Creating sources is for admins (sources.add_source); the web view checks before asking for it.
         self.create_missing_sources = create_missing_sources
 
-    def run(self, data: bytes, *, filename: str, user: User | None, dry_run: bool) -> HasilaImportResult:
+    def run(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        user: User | None,
+        dry_run: bool,
+        progress: Progress | None = None,
+    ) -> HasilaImportResult:
         """Validate every row, then (unless a dry run, and only if no row has a problem) write them all."""
         result = HasilaImportResult(dry_run=dry_run)
         if user is not None and not user.has_perms(
@@ -504,8 +512,13 @@ class HasilaImporter:
             result.errors = list(errors)
             return result
         actor = user if user is not None else _operator()
+        counter = ProgressCounter(progress, errors)
         plan = _Validation(
-            table.rows, actor=actor, errors=errors, create_sources=self.create_missing_sources
+            table.rows,
+            actor=actor,
+            errors=errors,
+            create_sources=self.create_missing_sources,
+            counter=counter,
         ).run()
         result.missing_sources = sorted(plan.new_sources.values(), key=str.casefold)
         _count(plan, result, errors)
@@ -513,7 +526,7 @@ class HasilaImporter:
             result.errors = sorted(errors, key=lambda e: (e.row or 0, e.column or ""))
             return result
         batch = "hasila:" + hashlib.sha256(data).hexdigest()[:16]
-        write_error = _write(plan, user=user, actor=actor, batch=batch)
+        write_error = _write(plan, user=user, actor=actor, batch=batch, counter=counter)
         if write_error is not None:
             result.errors = [write_error]
         else:
@@ -576,9 +589,16 @@ class _Validation:
     """Builds the plan of an import from its rows, collecting every problem."""
 
     def __init__(
-        self, rows: list[tuple[int, dict[str, str]]], *, actor: User, errors: _Errors, create_sources: bool
+        self,
+        rows: list[tuple[int, dict[str, str]]],
+        *,
+        actor: User,
+        errors: _Errors,
+        create_sources: bool,
+        counter: ProgressCounter | None = None,
     ) -> None:
         self.rows = rows
+        self.counter = counter or ProgressCounter(None, errors)
         self.actor = actor
         self.errors = errors
         self.create_sources = create_sources
@@ -590,7 +610,10 @@ class _Validation:
 
     def run(self) -> _Plan:
         for number, cells in self.rows:
+            errors_before = len(self.errors)
             self._row(_Cells(number, cells, self.errors))
+            self.counter.row_read(errors_before)
+        self.counter.report()
         self._match_incidents()
         self._match_reports()
         self._match_claims()
@@ -1018,19 +1041,30 @@ class _Rollback(Exception):
         self.error = error
 
 
-def _write(plan: _Plan, *, user: User | None, actor: User, batch: str) -> RowError | None:
+def _write(
+    plan: _Plan, *, user: User | None, actor: User, batch: str, counter: ProgressCounter | None = None
+) -> RowError | None:
     """Write the plan through the services in one transaction; the first failure undoes all of it."""
     try:
         with transaction.atomic(), deferred_summaries():
-            _Writer(plan, user=user, actor=actor, batch=batch).run()
+            _Writer(plan, user=user, actor=actor, batch=batch, counter=counter).run()
     except _Rollback as exc:
         return exc.error
     return None
 
 
 class _Writer:
-    def __init__(self, plan: _Plan, *, user: User | None, actor: User, batch: str) -> None:
+    def __init__(
+        self,
+        plan: _Plan,
+        *,
+        user: User | None,
+        actor: User,
+        batch: str,
+        counter: ProgressCounter | None = None,
+    ) -> None:
         self.plan = plan
+        self.counter = counter or ProgressCounter(None, [])
         self.user = user
         self.actor = actor
         self.batch = batch
@@ -1043,8 +1077,12 @@ class _Writer:
             self.sources[normalized] = self._new_source(name)
         for incident in self.plan.incidents.values():
             self._incident(incident)
+        # Rows describing an incident alone are written with the incidents; the other rows are claims.
+        self.counter.row_written(len(self.plan.incident_rows))
         for claim in _creation_order(self.plan.claims):
             self._claim(claim)
+            self.counter.row_written()
+        self.counter.report()
 
     def _new_source(self, name: str) -> Source:
         source: Source = self._do(None, "source", lambda: upsert_source(name=name, kind=SourceKind.OTHER))
