@@ -1,7 +1,7 @@
 """Throughput and latency of the main pages on the synthetic dataset, against gunicorn (DEBUG off).
 
 Run: ``uv run python bench/web.py`` (``make bench``). Generates the dataset first if the bench database
-does not hold it (``bench/dataset.py``), serves the app with gunicorn (workers from ``gunicorn.conf.py``:
+does not hold it (``bench/dataset.py``), serves the app with gunicorn (workers from ``config/gunicorn.py``:
 two per core), logs in as the bench analyst (the queue: the bench editor) and measures each page with
 ``wrk -t2 -c16`` (``BENCH_SECONDS`` per page, 10 by default). The queries of each page are counted by
 rendering it in-process through Django's test client against the same database, and any ``COUNT`` without a
@@ -165,7 +165,7 @@ def main() -> None:
             run_wrk(base + path, cookie, 2)  # warm-up: caches, connections, worker imports
             results[name] = run_wrk(base + path, cookie, SECONDS)
             print(f"  measured {name}", flush=True)
-    workers = runpy.run_path(str(HERE.parent / "gunicorn.conf.py"))["workers"]
+    workers = runpy.run_path(str(HERE.parent / "config" / "gunicorn.py"))["workers"]
     print(f"\nwrk -t2 -c{CONNECTIONS} -d{SECONDS}s against gunicorn -w {workers} (DEBUG off)")
     print(f"before: {load_before}; after: {load()}")
     print(
