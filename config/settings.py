@@ -118,7 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.auth.ModelBackendOneQuery",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incidents:list"
