@@ -18,9 +18,19 @@ from incidents.models import Claim, ClaimEvent, Incident
 from sources.importers.bulk import BulkUnsupported, bulk_import
 from sources.importers.hasila import HasilaImporter
 from sources.jobs import enqueue_import, run_job
-from sources.models import ImportJob, ImportJobStatus, Report
+from sources.models import ImportJob, Report
 from tests.factories import make_source
-from tests.sources.test_jobs import CONFIRM, PREVIEW, _job, _wait_for, claims_csv, stored, text_of, workers
+from tests.sources.test_jobs import (
+    CONFIRM,
+    PREVIEW,
+    _job,
+    _wait_for,
+    assert_two_imports_at_once_end_as_one,
+    claims_csv,
+    stored,
+    text_of,
+    workers,
+)
 
 HEADER = (
     "incident_key,incident_title,incident_date_start,incident_date_end,incident_type,incident_description,"
@@ -341,25 +351,7 @@ def test_a_worker_killed_mid_bulk_import_leaves_nothing_and_the_retry_stores_eve
 
 @pytest.mark.slow
 def test_two_bulk_imports_of_the_same_file_at_once_end_as_one(roles, sohr, make_user, start_worker):
-    user = make_user("Analyst", username="ana")
-    rows, data = 200, claims_csv(200)
-    jobs = [
-        enqueue_import(importer_key="hasila", filename=f"copy-{n}.csv", data=data, user=user, rows=rows)
-        for n in (1, 2)
-    ]
-    workers = [start_worker("--one-shot", HASILA_IMPORT_JOB_PAUSE="0.5", **BULK) for _ in jobs]
-    for worker in workers:
-        assert worker.wait(180) == 0
-    first, second = sorted(
-        (_job(job.pk) for job in jobs),
-        key=lambda job: job.finished_at.timestamp() if job.finished_at else 0.0,
-    )
-    assert first.status == second.status == ImportJobStatus.DONE
-    assert second.started_at and first.finished_at
-    assert second.started_at < first.finished_at  # they did run at the same time
-    assert first.summary == f"{rows} rows: {rows} created, 0 updated, 0 unchanged."
-    assert second.summary == f"{rows} rows: 0 created, 0 updated, {rows} unchanged."
-    assert stored() == (rows, rows, rows)
+    assert_two_imports_at_once_end_as_one(make_user, start_worker, rows=200, pause="0.5", **BULK)
 
 
 @pytest.mark.slow
