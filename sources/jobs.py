@@ -94,6 +94,8 @@ class _ProgressWriter:
         self.job_id = job_id
         self.table = ImportJob._meta.db_table
         self.connection: BaseDatabaseWrapper = connections.create_connection("default")
+        # For tests and demonstrations of a worker killed mid-import: a pause after each progress step.
+        self.pause = float(os.environ.get("HASILA_IMPORT_JOB_PAUSE", "0") or 0)
 
     def _update(self, assignments: str, params: list[Any]) -> None:
         # The table name comes from the model, the values are parameters.
@@ -112,10 +114,8 @@ class _ProgressWriter:
             "rows_read = %s, rows_valid = %s, errors_so_far = %s, rows_written = %s",
             [rows_read, rows_valid, errors, rows_written],
         )
-        # For tests and demonstrations of a worker killed mid-import: a pause after each progress step.
-        pause = float(os.environ.get("HASILA_IMPORT_JOB_PAUSE", "0") or 0)
-        if pause:
-            time.sleep(pause)
+        if self.pause:
+            time.sleep(self.pause)
 
     def close(self) -> None:
         self.connection.close()

@@ -9,9 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
+
+T = TypeVar("T")
 
 # Called while an import runs with (rows read, rows valid, problems so far, rows written): while validating
 # every ``PROGRESS_EVERY`` rows (or ``PROGRESS_SECONDS``, whichever comes first) and at the end, then the
@@ -54,6 +58,25 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+class ImportRollback(Exception):
+    """Raised inside an import's transaction to undo all of it, carrying the problem to report."""
+
+    def __init__(self, error: RowError) -> None:
+        self.error = error
+
+
+def write_or_rollback(row: int | None, column: str | None, write: Callable[[], T]) -> T:
+    """Run one service call of an import; a refusal becomes ``ImportRollback`` naming the row and column."""
+    try:
+        return write()
+    except ValidationError as exc:
+        raise ImportRollback(RowError(row, column, "; ".join(exc.messages))) from exc
+    except PermissionDenied as exc:
+        raise ImportRollback(RowError(row, column, str(exc))) from exc
+    except (DatabaseError, ValueError) as exc:
+        raise ImportRollback(RowError(row, column, f"could not be saved: {exc}")) from exc
 
 
 class ProgressCounter:

@@ -19,15 +19,14 @@ import datetime
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import models, transaction
 
 from incidents.models import Claim, ClaimStatus, Incident, Place
 from incidents.services import (
@@ -39,7 +38,14 @@ from incidents.services import (
     update_incident,
 )
 from sources.extraction.normalize import normalize_search
-from sources.importers.base import ImportResult, Progress, ProgressCounter, RowError
+from sources.importers.base import (
+    ImportResult,
+    ImportRollback,
+    Progress,
+    ProgressCounter,
+    RowError,
+    write_or_rollback,
+)
 from sources.importers.tabular import Table, TableError, read_table
 from sources.models import Report, Source, content_hash
 from sources.services import create_report, find_source, upsert_source
@@ -362,11 +368,6 @@ def may_import(user: User | None) -> bool:
     )
 
 
-class _Rollback(Exception):
-    def __init__(self, error: RowError) -> None:
-        self.error = error
-
-
 class EventImport:
     """Plans ``specs`` against the database, then (unless a dry run, and only without problems) writes them."""
 
@@ -493,26 +494,16 @@ class EventImport:
         try:
             with transaction.atomic(), deferred_summaries():
                 if self.dataset.name not in self.sources:
-                    self.sources[self.dataset.name] = self._do(
+                    self.sources[self.dataset.name] = write_or_rollback(
                         None, None, lambda: upsert_source(name=self.dataset.name, **self.dataset.fields)
                     )
                 for plan in self.plans:
                     self._write_event(plan)
                     counter.row_written()
                 counter.report()
-        except _Rollback as exc:
+        except ImportRollback as exc:
             return exc.error
         return None
-
-    def _do(self, row: int | None, column: str | None, write: Callable[[], T]) -> T:
-        try:
-            return write()
-        except ValidationError as exc:
-            raise _Rollback(RowError(row, column, "; ".join(exc.messages))) from exc
-        except PermissionDenied as exc:
-            raise _Rollback(RowError(row, column, str(exc))) from exc
-        except (DatabaseError, ValueError) as exc:
-            raise _Rollback(RowError(row, column, f"could not be saved: {exc}")) from exc
 
     def _write_event(self, plan: _EventPlan) -> None:
         spec = plan.spec
@@ -520,7 +511,7 @@ class EventImport:
         if plan.existing is None:
             fields = dict(spec.fields)
             title, date_start = fields.pop("title"), fields.pop("date_start")
-            incident = self._do(
+            incident = write_or_rollback(
                 spec.row,
                 spec.key_column,
                 lambda: create_incident(
@@ -535,7 +526,7 @@ class EventImport:
         else:
             incident = plan.existing
             if plan.changes or plan.places_changed:
-                self._do(
+                write_or_rollback(
                     spec.row,
                     spec.key_column,
                     lambda: update_incident(
@@ -554,7 +545,7 @@ class EventImport:
         digest = content_hash(report.text) or ""
         if digest not in self.reports:
             publisher = self.sources[report.publisher]
-            self.reports[digest], _ = self._do(
+            self.reports[digest], _ = write_or_rollback(
                 spec.row,
                 spec.key_column,
                 lambda: create_report(
@@ -573,7 +564,7 @@ class EventImport:
         if plan.action == "create":
             source = self.sources[spec.source]
             report = self._report(event, spec.report)
-            self._do(
+            write_or_rollback(
                 event.row,
                 event.key_column,
                 lambda: create_claim(
@@ -591,7 +582,7 @@ class EventImport:
             if "report" in changes:
                 changes["report"] = self._report(event, spec.report)
             claim = plan.existing
-            self._do(
+            write_or_rollback(
                 event.row, event.key_column, lambda: update_claim(claim=claim, user=self.actor, **changes)
             )
 

@@ -27,14 +27,14 @@ import datetime
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import DatabaseError, models, transaction
+from django.db import models, transaction
 from django.db.models import Prefetch, Q
 
 from incidents.models import (
@@ -59,7 +59,14 @@ from incidents.services import (
 from incidents.services import update_incident as update_incident_service
 from sources.extraction import detect_language
 from sources.extraction.normalize import DIGITS, normalize_search
-from sources.importers.base import ImportResult, Progress, ProgressCounter, RowError
+from sources.importers.base import (
+    ImportResult,
+    ImportRollback,
+    Progress,
+    ProgressCounter,
+    RowError,
+    write_or_rollback,
+)
 from sources.importers.tabular import TableError, check_columns, read_table
 from sources.models import Language, Report, Source, SourceAlias, SourceKind, content_hash
 from sources.services import create_report, upsert_source
@@ -1036,11 +1043,6 @@ def _same_report(value: _ReportPlan | None, report_id: int | None) -> bool:
 # Writing ---------------------------------------------------------------------------------------------------
 
 
-class _Rollback(Exception):
-    def __init__(self, error: RowError) -> None:
-        self.error = error
-
-
 def _write(
     plan: _Plan, *, user: User | None, actor: User, batch: str, counter: ProgressCounter | None = None
 ) -> RowError | None:
@@ -1048,7 +1050,7 @@ def _write(
     try:
         with transaction.atomic(), deferred_summaries():
             _Writer(plan, user=user, actor=actor, batch=batch, counter=counter).run()
-    except _Rollback as exc:
+    except ImportRollback as exc:
         return exc.error
     return None
 
@@ -1085,18 +1087,10 @@ class _Writer:
         self.counter.report()
 
     def _new_source(self, name: str) -> Source:
-        source: Source = self._do(None, "source", lambda: upsert_source(name=name, kind=SourceKind.OTHER))
+        source: Source = write_or_rollback(
+            None, "source", lambda: upsert_source(name=name, kind=SourceKind.OTHER)
+        )
         return source
-
-    def _do(self, row: int | None, column: str | None, write: Callable[[], Any]) -> Any:
-        try:
-            return write()
-        except ValidationError as exc:
-            raise _Rollback(RowError(row, column, "; ".join(exc.messages))) from exc
-        except PermissionDenied as exc:
-            raise _Rollback(RowError(row, column, str(exc))) from exc
-        except (DatabaseError, ValueError) as exc:
-            raise _Rollback(RowError(row, column, f"could not be saved: {exc}")) from exc
 
     def _places(self, plan: _IncidentPlan) -> Iterable[Place]:
         ids = plan.places[0] if plan.places else frozenset()
@@ -1106,7 +1100,7 @@ class _Writer:
         if plan.existing is None:
             fields = dict(plan.changes)
             title, date_start = fields.pop("title"), fields.pop("date_start")
-            plan.stored = self._do(
+            plan.stored = write_or_rollback(
                 plan.first_row,
                 "incident_key",
                 lambda: create_incident(
@@ -1122,7 +1116,7 @@ class _Writer:
         plan.stored = plan.existing
         if plan.changes or plan.places_changed:
             existing = plan.existing
-            self._do(
+            write_or_rollback(
                 plan.first_row,
                 "incident_key",
                 lambda: update_incident_service(
@@ -1140,7 +1134,7 @@ class _Writer:
             return plan.existing
         if plan.stored is None:
             publisher = self.sources[plan.publisher]
-            plan.stored, _ = self._do(
+            plan.stored, _ = write_or_rollback(
                 plan.first_row,
                 "report_text",
                 lambda: create_report(
@@ -1162,7 +1156,7 @@ class _Writer:
             assert incident is not None
             supersedes = plan.supersedes
             fields = dict(plan.fields)
-            stored = self._do(
+            stored = write_or_rollback(
                 plan.row,
                 "claim_key",
                 lambda: create_claim(
@@ -1184,9 +1178,11 @@ class _Writer:
             changes["report"] = self._report(plan.report)
         claim = plan.existing
         if changes:
-            self._do(plan.row, "claim_key", lambda: update_claim(claim=claim, user=self.actor, **changes))
+            write_or_rollback(
+                plan.row, "claim_key", lambda: update_claim(claim=claim, user=self.actor, **changes)
+            )
         if plan.confirm:
-            self._do(plan.row, "status", lambda: confirm_claim(claim=claim, user=self.actor))
+            write_or_rollback(plan.row, "status", lambda: confirm_claim(claim=claim, user=self.actor))
 
 
 def _creation_order(plans: list[_ClaimPlan]) -> list[_ClaimPlan]:
