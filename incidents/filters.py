@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Upper
 from django.forms.utils import flatatt
@@ -27,11 +30,15 @@ SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first"), ("source
 
 
 def text_search_query(query: str) -> SearchQuery | None:
-    """A prefix query over the normalised terms of ``query`` (all terms must match), or None if it has none."""
+    """A query over the normalised terms of ``query`` (all must match), or None if it has none. Every term but
+    the last must be a whole word; the last may be the start of one, as a search typed into a box matches
+    while the word is being typed. (Every term as a prefix made a common first word like "غارة" gather
+    tens of thousands of index entries: three times slower, for matches nobody typed.)"""
     terms = search_terms(query)
     if not terms:
         return None
-    raw = " & ".join("'" + term.replace("'", "''") + "':*" for term in terms)
+    quoted = ["'" + term.replace("'", "''") + "'" for term in terms]
+    raw = " & ".join([*quoted[:-1], quoted[-1] + ":*"])
     return SearchQuery(raw, search_type="raw", config="simple")
 
 
@@ -52,18 +59,21 @@ class PlainSelect(forms.Select):
     HTML for flat choices (no option groups, which the list does not use). ``menu``, when set, is called at
     rendering for the options instead of ``choices`` (which Django normalises item by item)."""
 
-    menu: Callable[[], Iterable[tuple[Any, Any]]] | None = None
+    menu: Callable[[], Iterable[Option]] | None = None
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         final_attrs = self.build_attrs(self.attrs, attrs) | {"name": name}
-        selected = set(self.format_value(value))
+        selected = {escape(key) for key in self.format_value(value)}
+        if self.menu is not None:
+            entries: Iterable[Option] = self.menu()  # already escaped
+        else:
+            entries = ((escape(str(key)), escape(str(label))) for key, label in self.choices)
         options = []
-        for value_, label in self.menu() if self.menu is not None else self.choices:
-            key = str(value_)
+        for key, label in entries:
             mark = " selected" if key in selected else ""
-            options.append(f'<option value="{escape(key)}"{mark}>{escape(str(label))}</option>')
+            options.append(f'<option value="{key}"{mark}>{label}</option>')
         html = f"<select{flatatt(final_attrs)}>{''.join(options)}</select>"
         return mark_safe(html)  # noqa: S308  # every value and label above is escaped; flatatt escapes attrs
 
@@ -72,22 +82,65 @@ def _ids(value: str | None) -> list[int]:
     return [int(value)] if value and value.isdigit() else []
 
 
-def _place_menu(selected: str | None) -> list[tuple[Any, str]]:
-    menu = (
-        Place.objects.filter(Q(level__lte=PlaceLevel.DISTRICT) | Q(pk__in=_ids(selected)))
-        .order_by("path")
-        .values_list("pk", "level", "name_en", "name_ar")
-    )
-    return [("", "Anywhere")] + [
-        (pk, f"{'— ' * level}{name_en} / {name_ar}" if name_ar else f"{'— ' * level}{name_en}")
-        for pk, level, name_en, name_ar in menu
-    ]
+Option = tuple[str, str]  # a menu entry: its value and its label, both escaped for HTML
 
 
-def _source_menu() -> list[tuple[Any, str]]:
-    # Labels only, in the sources' own order: a Source instance per option cost more than the query itself.
-    sources = Source.objects.order_by(Upper("name")).values_list("pk", "name")
-    return [("", "---------"), *sources]
+@dataclass(frozen=True)
+class _Menus:
+    version: int
+    places: list[Option]
+    sources: list[Option]
+
+
+# This process's menus and the version they were built at (see incidents/migrations/0006_menu_version.py).
+_menus: _Menus | None = None
+
+
+def _place_label(level: int, name_en: str, name_ar: str) -> str:
+    return f"{'— ' * level}{name_en} / {name_ar}" if name_ar else f"{'— ' * level}{name_en}"
+
+
+def _escaped(rows: Iterable[tuple[Any, str]]) -> list[Option]:
+    return [(escape(str(value)), escape(label)) for value, label in rows]
+
+
+def filter_menus() -> _Menus:
+    """The place and source menus, rebuilt only when the database's menu version moved since this process
+    last built them: a page reads one number instead of both tables."""
+    global _menus  # one cache per process, replaced whole
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM incidents_menu_version")
+        (version,) = cursor.fetchone()
+    if _menus is None or _menus.version != version:
+        # Any place can be filtered on, but the menu lists the upper levels only: a gazetteer has thousands
+        # of communities. Sources are listed by name; labels only, a model instance per option cost more
+        # than the query itself.
+        places = Place.objects.filter(level__lte=PlaceLevel.DISTRICT).order_by("path")
+        sources = Source.objects.order_by(Upper("name")).values_list("pk", "name")
+        _menus = _Menus(
+            version=version,
+            places=_escaped(
+                (pk, _place_label(level, name_en, name_ar))
+                for pk, level, name_en, name_ar in places.values_list("pk", "level", "name_en", "name_ar")
+            ),
+            sources=_escaped(sources),
+        )
+    return _menus
+
+
+def place_menu(menus: _Menus, selected: str | None) -> list[Option]:
+    """The place menu's entries: "Anywhere", then the upper places (and the selected one if deeper)."""
+    places = menus.places
+    ids = _ids(selected)
+    if ids and str(ids[0]) not in {value for value, _ in places}:
+        # A place below the menu's levels, selected from a link: shown first so the form keeps it.
+        extra = Place.objects.filter(pk=ids[0]).values_list("pk", "level", "name_en", "name_ar")
+        places = _escaped((pk, _place_label(level, en, ar)) for pk, level, en, ar in extra) + places
+    return [("", "Anywhere"), *places]
+
+
+def source_menu(menus: _Menus, empty_label: str = "---------") -> list[Option]:
+    return [("", escape(empty_label)), *menus.sources]
 
 
 class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
@@ -130,15 +183,14 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Any place can be filtered on (by id, e.g. from a link), but the menu lists the upper levels only:
-        # a gazetteer has thousands of communities. Both menus are read when the form is rendered, not for
-        # an htmx request that only needs the results.
+        # Both menus are read when the form is rendered, not for an htmx request that only needs the results.
         selected = self.data.get("place") if self.data else None
         place_widget, source_widget = self.form.fields["place"].widget, self.form.fields["source"].widget
         assert isinstance(place_widget, PlainSelect)
         assert isinstance(source_widget, PlainSelect)
-        place_widget.menu = lambda: _place_menu(selected)
-        source_widget.menu = _source_menu
+        menus = functools.cache(filter_menus)  # read at most once per form
+        place_widget.menu = lambda: place_menu(menus(), selected)
+        source_widget.menu = lambda: source_menu(menus())
 
     def filter_conflicting(
         self, queryset: QuerySet[Incident], name: str, value: bool | None

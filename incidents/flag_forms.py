@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
@@ -9,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
-from incidents.filters import PlainSelect
-from incidents.models import Category, FlagStatus, Incident, Outcome, Place, PlaceLevel
+from incidents.filters import PlainSelect, filter_menus, place_menu, source_menu
+from incidents.models import Category, FlagStatus, Incident, Outcome, Place
 from incidents.selectors import QUEUE_SORT_CHOICES, QueueFilters
 from sources.models import Source
 
@@ -54,13 +55,15 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Any place can be filtered on by id (e.g. from a shared link), but the menu lists the upper levels.
-        selected = self.data.get("place", "")
-        ids = [int(selected)] if str(selected).isdigit() else []
-        menu = Place.objects.filter(Q(level__lte=PlaceLevel.DISTRICT) | Q(pk__in=ids)).order_by("path")
-        self.fields["place"].widget.choices = [("", "Anywhere")] + [
-            (place.pk, f"{'— ' * place.level}{place}") for place in menu
-        ]
+        # The incident list's menus (built once per process and version): any place can be filtered on by id
+        # (e.g. from a shared link), but the menu lists the upper levels.
+        selected = str(self.data.get("place", ""))
+        menus = functools.cache(filter_menus)
+        place_widget, source_widget = self.fields["place"].widget, self.fields["source"].widget
+        assert isinstance(place_widget, PlainSelect)
+        assert isinstance(source_widget, PlainSelect)
+        place_widget.menu = lambda: place_menu(menus(), selected)
+        source_widget.menu = lambda: source_menu(menus(), "Any")
 
     def filters(self, user_id: int | None) -> QueueFilters:
         """The validated filters; call after ``is_valid()``."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from html import escape
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from incidents.models import Category, IncidentType, Outcome
+from config.auth import group_names
+from incidents.models import Category, Incident, IncidentType, Outcome
 
 register = template.Library()
 
@@ -22,6 +25,12 @@ def is_arabic(text: str | None) -> bool:
         return False
     arabic, latin = _ARABIC.search(text), _LATIN.search(text)
     return arabic is not None and (latin is None or arabic.start() < latin.start())
+
+
+@register.filter
+def roles(user: Any) -> list[str]:
+    """The names of a user's groups, read with the user (``config.auth``): the header shows them."""
+    return group_names(user)
 
 
 @register.filter
@@ -71,3 +80,60 @@ def percent(value: float | None) -> str:
 @register.filter
 def signed(value: float | None) -> str:
     return "–" if value is None else f"{value:+.1f}"
+
+
+def _text(value: Any) -> str:
+    return escape(str(value))
+
+
+def _incident_row(incident: Incident) -> str:
+    """One row of the list, from ``incidents.selectors.incident_list_queryset``."""
+    date = f"{incident.date_start:%Y-%m-%d}"
+    if incident.date_end:
+        date += f" – {incident.date_end:%Y-%m-%d}"
+    conflict = (
+        '<span class="badge conflict" title="Sources\' figures conflict">⚠ Conflict</span>'
+        if incident.has_conflict
+        else ""
+    )
+    places = ", ".join(
+        f'<span class="place">{_text(place["name_en"])}'
+        + (f' <span lang="ar" dir="rtl">{_text(place["name_ar"])}</span>' if place["name_ar"] else "")
+        + "</span>"
+        for place in incident.list_places  # type: ignore[attr-defined]  # incidents.selectors
+    )
+    figures = []
+    for outcome, entry in (incident.summary or {}).items():
+        party = f" (<bdi>{_text(entry['party'])}</bdi>)" if entry.get("party") else ""
+        mark = '<span class="mark conflict" title="conflict">≠</span>' if entry.get("conflict") else ""
+        figures.append(
+            f'<li>{_text(outcome_label(outcome))}: <span class="num">{_text(summary_range(entry))}</span> '
+            f'<span class="muted">{_text(category_label(entry.get("category", "")).lower())}{party}</span>'
+            f"{mark}</li>"
+        )
+    for flag in incident.retained:  # type: ignore[attr-defined]  # incidents.selectors
+        party = f" (<bdi>{_text(flag['party'])}</bdi>)" if flag["party"] else ""
+        low, high = flag["low"], flag["high"]
+        figure = str(low) if high is None or high == low else f"{low}–{high}"
+        figures.append(
+            f'<li class="retained">Retained by editors: {_text(outcome_label(flag["outcome"]).lower())} '
+            f"{_text(category_label(flag['category']).lower())}{party} "
+            f'<span class="num">{_text(figure)}</span></li>'
+        )
+    return (
+        f'<tr><td class="nowrap">{date}</td>'
+        f'<td><a href="{_text(incident.get_absolute_url())}" {text_attrs(incident.title)}>{_text(incident.title)}</a>'
+        f"{' ' + conflict if conflict else ''}</td>"
+        f"<td>{places}</td>"
+        f"<td>{_text(incident_type_label(incident.type))}</td>"
+        f'<td class="num">{incident.source_count}</td>'
+        f'<td><ul class="figures">{"".join(figures)}</ul></td></tr>'
+    )
+
+
+@register.simple_tag
+def incident_rows(incidents: Iterable[Incident]) -> SafeString:
+    """The incident list's table rows. Built here rather than in the template: the list is the most read
+    page, and the template engine spent more time on its 25 rows than everything else on the page (the
+    admin builds its change list's cells the same way). Every text from the database is escaped."""
+    return mark_safe("\n".join(_incident_row(incident) for incident in incidents))  # noqa: S308
