@@ -112,8 +112,14 @@ def incident_detail_queryset() -> QuerySet[Incident]:
     flags = Flag.objects.select_related("assigned_to", "created_by", "resolved_by").prefetch_related(
         Prefetch("comments", queryset=FlagComment.objects.select_related("author"))
     )
-    return Incident.objects.select_related("created_by").prefetch_related(
-        Prefetch("places", queryset=Place.objects.select_related("parent__parent__parent").order_by("level")),
+    # Places: their names and their two upper levels' (the page names "Hajin — Deir ez-Zor › Syria").
+    places = (
+        Place.objects.select_related("parent__parent")
+        .only("name_en", "name_ar", "level", "parent__name_en", "parent__parent__name_en")
+        .order_by("level")
+    )
+    return Incident.objects.prefetch_related(
+        Prefetch("places", queryset=places),
         Prefetch("claims", queryset=claims),
         Prefetch("flags", queryset=flags),
     )
