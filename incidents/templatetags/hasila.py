@@ -113,12 +113,10 @@ def _incident_row(incident: Incident) -> str:
         )
     for flag in incident.retained:  # type: ignore[attr-defined]  # incidents.selectors
         party = f" (<bdi>{_text(flag['party'])}</bdi>)" if flag["party"] else ""
-        low, high = flag["low"], flag["high"]
-        figure = str(low) if high is None or high == low else f"{low}–{high}"
         figures.append(
             f'<li class="retained">Retained by editors: {_text(outcome_label(flag["outcome"]).lower())} '
             f"{_text(category_label(flag['category']).lower())}{party} "
-            f'<span class="num">{_text(figure)}</span></li>'
+            f'<span class="num">{_text(summary_range(flag))}</span></li>'
         )
     return (
         f'<tr><td class="nowrap">{date}</td>'

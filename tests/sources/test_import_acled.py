@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents.models import Claim, ClaimEvent, Incident, IncidentEvent
+from incidents.models import Claim, Incident
 from incidents.services import confirm_claim
 from sources.importers import IMPORTERS, summary
 from sources.importers.acled import AcledImporter, incident_type
-from sources.models import Report, ReportEvent, Source, SourceEvent
+from sources.models import Report, SourceEvent
+from tests.sources.importing import counts, csv_of, messages
 
 pytestmark = pytest.mark.django_db
 
@@ -63,12 +64,7 @@ DEFAULTS = {
 
 
 def acled_csv(*rows: dict[str, str], header: list[str] = HEADER) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**DEFAULTS, **row})
-    return out.getvalue().encode()
+    return csv_of(header, DEFAULTS, rows)
 
 
 def run(data: bytes, *, user=None, dry_run=False, filename="acled.csv"):
@@ -77,23 +73,6 @@ def run(data: bytes, *, user=None, dry_run=False, filename="acled.csv"):
 
 def fixture_bytes() -> bytes:
     return FIXTURE.read_bytes()
-
-
-def counts() -> tuple[int, ...]:
-    return (
-        Incident.objects.count(),
-        Claim.objects.count(),
-        Report.objects.count(),
-        Source.objects.count(),
-        IncidentEvent.objects.count(),
-        ClaimEvent.objects.count(),
-        ReportEvent.objects.count(),
-        SourceEvent.objects.count(),
-    )
-
-
-def messages(result) -> list[str]:
-    return [str(error) for error in result.errors]
 
 
 def candidates(external_id: str) -> list[tuple[str, str, str, str]]:

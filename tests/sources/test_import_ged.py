@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents.models import Claim, ClaimEvent, Incident, IncidentEvent
+from incidents.models import Claim, ClaimEvent, Incident
 from incidents.services import update_incident
 from sources.importers import IMPORTERS, summary
 from sources.importers.ged import GedImporter
-from sources.models import Report, ReportEvent, Source, SourceEvent
+from sources.models import Source, SourceEvent
 from tests.factories import make_place, make_source
+from tests.sources.importing import counts, csv_of, messages
 
 pytestmark = pytest.mark.django_db
 
@@ -71,12 +71,7 @@ DEFAULTS = {
 
 
 def ged_csv(*rows: dict[str, str], header: list[str] = HEADER) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**DEFAULTS, **row})
-    return out.getvalue().encode()
+    return csv_of(header, DEFAULTS, rows)
 
 
 def run(data: bytes, *, user=None, dry_run=False, filename="ged.csv"):
@@ -85,23 +80,6 @@ def run(data: bytes, *, user=None, dry_run=False, filename="ged.csv"):
 
 def fixture_bytes() -> bytes:
     return FIXTURE.read_bytes()
-
-
-def counts() -> tuple[int, ...]:
-    return (
-        Incident.objects.count(),
-        Claim.objects.count(),
-        Report.objects.count(),
-        Source.objects.count(),
-        IncidentEvent.objects.count(),
-        ClaimEvent.objects.count(),
-        ReportEvent.objects.count(),
-        SourceEvent.objects.count(),
-    )
-
-
-def messages(result) -> list[str]:
-    return [str(error) for error in result.errors]
 
 
 def figures(external_id: str) -> dict[str, str]:

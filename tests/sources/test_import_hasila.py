@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from incidents.models import Claim, ClaimEvent, Incident, IncidentEvent
+from incidents.models import Claim, ClaimEvent, Incident
 from sources.importers import IMPORTERS
 from sources.importers.hasila import HasilaImporter
-from sources.models import Report, ReportEvent, Source
 from tests.factories import make_claim, make_incident
+from tests.sources.importing import counts, messages
 
 pytestmark = pytest.mark.django_db
 
@@ -34,22 +34,6 @@ def row(key="sana-1", source="SANA", qualifier="", low="20", high="", words="20 
 def run(data: bytes, *, user=None, dry_run=False, filename="claims.csv", create_sources=False):
     importer = HasilaImporter(create_missing_sources=create_sources)
     return importer.run(data, filename=filename, user=user, dry_run=dry_run)
-
-
-def counts() -> tuple[int, ...]:
-    return (
-        Incident.objects.count(),
-        Claim.objects.count(),
-        Report.objects.count(),
-        Source.objects.count(),
-        ClaimEvent.objects.count(),
-        IncidentEvent.objects.count(),
-        ReportEvent.objects.count(),
-    )
-
-
-def messages(result) -> list[str]:
-    return [str(error) for error in result.errors]
 
 
 # The format works ------------------------------------------------------------------------------------------
