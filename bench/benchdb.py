@@ -28,6 +28,26 @@ ANALYST = "bench_analyst"
 EDITOR = "bench_editor"
 
 
+def cpu_reference(seconds: float = 3.0) -> str:
+    """How fast this machine runs Python, to compare figures taken on different machines: a fixed
+    1,000,000-step loop run again and again for ``seconds``; its median and range. Machines sold as the same
+    "2 cores" have differed here by 3x, and one machine's speed has halved for seconds at a time (a
+    neighbour's load); every figure of these benchmarks scales with it."""
+    times = []
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        begun = time.perf_counter()
+        total = 0
+        for step in range(1_000_000):
+            total += step
+        times.append((time.perf_counter() - begun) * 1000)
+    times.sort()
+    return (
+        f"CPU reference: a 1,000,000-step Python loop in {times[len(times) // 2]:.0f} ms"
+        f" (median of {len(times)}; {times[0]:.0f}-{times[-1]:.0f} ms; lower is faster)"
+    )
+
+
 def server_url() -> str:
     """A URL of the server (no database name picked yet): ``DATABASE_URL``, else the embedded PostgreSQL."""
     url = os.environ.get("DATABASE_URL", "")

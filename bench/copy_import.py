@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchdb import connect_kwargs, database_url  # noqa: E402
+from benchdb import connect_kwargs, cpu_reference, database_url  # noqa: E402
 
 DATABASE = "hasila_bench_import"
 CLAIMS_PER_INCIDENT = 4
@@ -150,6 +150,7 @@ def main() -> None:
     logging.getLogger("sources.jobs").setLevel(logging.INFO)
     user, pcodes = prepare()
     data = claims_csv(args.rows, pcodes, "bench")
+    print(cpu_reference())
     print(
         f"bulk import: {args.rows:,} claims, {args.rows // CLAIMS_PER_INCIDENT:,} incidents, "
         f"{len(data) / 1_048_576:.0f} MB CSV; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}"
@@ -168,7 +169,7 @@ def main() -> None:
         print(
             f"  bulk import job, history off:           {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  ({summary})"
         )
-    print(f"  load average after: {os.getloadavg()[0]:.2f}")
+    print(f"  load average after: {os.getloadavg()[0]:.2f}; {cpu_reference()}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Run: ``uv run python bench/web.py`` (``make bench``). Generates the dataset first if the bench database
 does not hold it (``bench/dataset.py``), serves the app with gunicorn (workers from ``config/gunicorn.py``:
 two per core), logs in as the bench analyst (the queue: the bench editor) and measures each page with
-``wrk -t2 -c16`` (``BENCH_SECONDS`` per page, 10 by default). The queries of each page are counted by
+``wrk -t2 -c16`` (``BENCH_SECONDS`` per page, 10 by default; ``BENCH_PAGES=detail`` measures only the pages
+whose name contains it). The queries of each page are counted by
 rendering it in-process through Django's test client against the same database, and any ``COUNT`` without a
 ``WHERE`` on a big table is reported. Prints a table with the targets beside the figures, and the machine's
 load before and after (figures from a busy machine are not comparable); asserts nothing.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.benchdb import ANALYST, EDITOR, gunicorn, log_in
+from bench.benchdb import ANALYST, EDITOR, cpu_reference, gunicorn, log_in
 from bench.dataset import ensure_dataset
 
 HERE = Path(__file__).resolve().parent
@@ -152,8 +153,10 @@ def load() -> str:
 
 def main() -> None:
     url = ensure_dataset()
+    reference = cpu_reference()
     load_before = load()
-    measured = pages()
+    only = os.environ.get("BENCH_PAGES", "")  # e.g. "detail": the pages whose name contains it
+    measured = [page for page in pages() if only in page[0]]
     queries = {}
     for name, kind, path in measured:
         queries[name] = count_queries(path, EDITOR if kind == "queue" else ANALYST)
@@ -168,6 +171,7 @@ def main() -> None:
     workers = runpy.run_path(str(HERE.parent / "config" / "gunicorn.py"))["workers"]
     print(f"\nwrk -t2 -c{CONNECTIONS} -d{SECONDS}s against gunicorn -w {workers} (DEBUG off)")
     print(f"before: {load_before}; after: {load()}")
+    print(f"before: {reference}\nafter: {cpu_reference()}")
     print(
         "The list holds 200,000 incidents: the deep cursor is the keyset page after the 180,000th (the issue's"
         " 500,000 rows deep cannot exist)."
@@ -176,7 +180,7 @@ def main() -> None:
         f"{'page':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'queries':>7}"
         f" {'slowest q ms':>12}  target"
     )
-    page_one = results["list: page 1"].requests_per_second
+    page_one = results["list: page 1"].requests_per_second if "list: page 1" in results else None
     all_counts: list[str] = []
     for name, kind, _path in measured:
         r = results[name]
@@ -186,7 +190,7 @@ def main() -> None:
             target = (
                 f">= 150 req/s, p95 <= 150 ms: {verdict(r.requests_per_second >= 150 and r.p95_ms <= 150)}"
             )
-            if "deep" in name:
+            if "deep" in name and page_one is not None:
                 within = r.requests_per_second >= 0.8 * page_one
                 target += f"; within 20% of page 1: {verdict(within)}"
         elif kind == "detail":

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,7 +35,7 @@ from incidents.selectors import (
     MatrixRow,
     comparison_matrix,
     discrepancy_page,
-    incident_detail_queryset,
+    incident_page,
     queue_incidents,
 )
 from incidents.views import HtmxHttpRequest
@@ -99,7 +99,9 @@ def _render_flag(
 ) -> HttpResponse:
     """The flag page (or, for htmx, its ``flag`` partial) with fresh forms at the flag's current version,
     except any form passed bound (to show its errors or keep the editor's input)."""
-    incident = get_object_or_404(incident_detail_queryset(), pk=flag.incident_id)
+    incident = incident_page(flag.incident_id)
+    if incident is None:  # deleted since the flag was read
+        raise Http404("No such incident")
     matrix = comparison_matrix(incident)
     row: MatrixRow | None = next(
         (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
@@ -13,8 +13,8 @@ from incidents.filters import IncidentFilter
 from incidents.selectors import (
     InvalidCursor,
     comparison_matrix,
-    incident_detail_queryset,
     incident_list_queryset,
+    incident_page,
     keyset_page,
 )
 
@@ -58,6 +58,8 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
 @permission_required("incidents.view_incident", raise_exception=True)
 def incident_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One incident: every source's figures side by side, with spreads, consensus and checks."""
-    incident = get_object_or_404(incident_detail_queryset(), pk=pk)
+    incident = incident_page(pk)
+    if incident is None:
+        raise Http404("No such incident")
     matrix = comparison_matrix(incident)
     return render(request, "incidents/incident_detail.html", {"incident": incident, "matrix": matrix})
