@@ -13,6 +13,7 @@ from django.db.models.functions import Ceil, Floor, Greatest
 from django.urls import reverse
 
 from incidents.comparison import figure_errors
+from sources.bulk_writes import UNLESS_BULK
 from sources.models import Report, Source, search_index
 from sources.normalized import NormalizedKeysModel
 
@@ -75,7 +76,7 @@ class DatePrecision(models.TextChoices):
 
 
 @pghistory.track(
-    pghistory.InsertEvent(),
+    pghistory.InsertEvent(condition=UNLESS_BULK),
     # The summary columns are derived from claims; their refresh is not an edit of the incident.
     pghistory.UpdateEvent(
         condition=pghistory.AnyChange(
@@ -207,7 +208,9 @@ CMP_HIGH = Case(
 )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(condition=UNLESS_BULK), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+)
 class Claim(models.Model):
     """One source's figure for one outcome and category of one incident, with its words as written."""
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.urls import reverse
 
+from sources.bulk_writes import UNLESS_BULK
 from sources.extraction.normalize import normalize_search
 from sources.normalized import NormalizedKeysModel
 
@@ -105,7 +106,9 @@ def content_hash(text: str) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(condition=UNLESS_BULK), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+)
 class Report(NormalizedKeysModel):
     """One published document. Its text is kept exactly as given; re-importing the same text is a no-op."""
 

@@ -45,7 +45,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import pgtrigger
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -53,6 +52,7 @@ from django.db import connection, models, transaction
 
 from incidents.models import Claim, Incident, Qualifier
 from incidents.services import HEADLINE_CATEGORY_ORDER
+from sources.bulk_writes import bulk_writes
 from sources.extraction import detect_language
 from sources.extraction.normalize import search_document
 from sources.importers.base import PROGRESS_EVERY, Progress, RowError
@@ -84,8 +84,6 @@ from sources.importers.tabular import FORMULA_STARTS, _delimiter, check_columns,
 from sources.models import Report, content_hash
 
 MAX_INT = 2_147_483_647
-# The models whose rows the bulk path inserts; pghistory records an insert event for each.
-_TRACKED: tuple[type[models.Model], ...] = (Report, Claim, Incident)
 _DATE_COLUMNS = {
     "incident_date_start": "d_start",
     "incident_date_end": "d_end",
@@ -1154,12 +1152,15 @@ class BulkImport:
     # Writing ----------------------------------------------------------------------------------------------------
 
     def _write(self, outcome: BulkOutcome) -> None:
-        # pghistory's insert triggers attach the context once per row, in a sub-transaction each: hundreds of
-        # times slower than the insert itself on a million rows. They are skipped for these statements and
-        # the same events are written set-based afterwards (``_history``), under the same context.
-        with pgtrigger.ignore(*(f"{model._meta.label}:insert_insert" for model in _TRACKED)):
+        # pghistory's insert triggers call a function per row (and pgtrigger's ignore list another, in a
+        # sub-transaction): a large part of the import on a million rows. Under ``bulk_writes`` their WHEN
+        # condition skips them, and the same events are written set-based afterwards (``_history``), under
+        # the same context. The queue's claim trigger stands aside too: the claims go in before their new
+        # incidents, so it would find none of them; the queue rows are refreshed once everything is in.
+        with bulk_writes():
             self._insert(outcome)
         self._history()
+        self.sql.run("SELECT incidents_refresh_discrepancy_rows(ARRAY(SELECT id FROM hasila_bulk_summaries))")
 
     def _history(self) -> None:
         """The insert events pghistory's triggers would have written, one statement per table."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from incidents.models import Claim, ClaimEvent, Incident
@@ -141,7 +141,14 @@ def snapshot() -> dict[str, Any]:
         ),
         key=repr,
     )
-    return {"incidents": incidents, "claims": claims, "reports": reports}
+    with connection.cursor() as cursor:
+        # The discrepancy queue's rows, which the database keeps per incident and matrix row.
+        cursor.execute(
+            "SELECT i.external_id, r.outcome, r.category, r.party, r.conflict, r.flagged, r.lowest, r.highest, "
+            "r.spread, r.date_start FROM incidents_discrepancy_row r JOIN incidents_incident i ON i.id = r.incident_id"
+        )
+        queue = sorted(cursor.fetchall(), key=repr)
+    return {"incidents": incidents, "claims": claims, "reports": reports, "queue": queue}
 
 
 def both_ways(data: bytes, user) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
@@ -175,6 +182,7 @@ def test_the_bulk_path_stores_what_the_row_importer_stores(hajin, analyst):
     assert bulk_state["reports"] == row_state["reports"]
     assert bulk_state["incidents"] == row_state["incidents"]
     assert bulk_state["claims"] == row_state["claims"]
+    assert bulk_state["queue"] == row_state["queue"] and any(row[4] for row in row_state["queue"])
 
 
 def test_a_bulk_import_adds_claims_to_a_stored_incident_as_the_services_do(hajin, analyst):
@@ -239,6 +247,29 @@ def test_a_change_to_a_stored_claim_is_left_to_the_row_importer(hajin, analyst):
     with pytest.raises(BulkUnsupported, match="changes to stored claims"):
         bulk_import(changed, filename="big.csv", user=analyst)
     assert Claim.objects.get(external_id="b-1").low == 14  # nothing written by the attempt
+
+
+def test_writes_after_a_bulk_import_in_the_same_transaction_record_their_history(hajin, analyst):
+    from incidents.services import create_claim
+
+    with transaction.atomic():
+        bulk_import(csv_file(ROWS), filename="big.csv", user=analyst)
+        claim = create_claim(
+            incident=hajin["incident"],
+            claimed_by=hajin["sana"],
+            outcome="killed",
+            category="men",
+            low=3,
+            high=3,
+            qualifier="exact",
+        )
+    assert ClaimEvent.objects.filter(pgh_obj_id=claim.pk, pgh_label="insert").count() == 1
+    # One insert event per bulk-written claim: the set-based ones, none from the skipped triggers.
+    bulk_claims = Claim.objects.filter(external_id__startswith="b-").values("pk")
+    assert ClaimEvent.objects.filter(pgh_obj_id__in=bulk_claims, pgh_label="insert").count() == 10
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('hasila.bulk', true)")
+        assert cursor.fetchone()[0] in (None, "", "off")
 
 
 def test_a_job_above_the_threshold_takes_the_bulk_path_under_the_jobs_history_context(
