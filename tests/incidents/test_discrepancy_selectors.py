@@ -100,3 +100,24 @@ def test_every_conflicting_or_flagged_row_is_kept_as_an_aggregate_over_the_curre
             "FROM incidents_discrepancy_row ORDER BY 1, 2, 3, 4"
         )
         assert cursor.fetchall() == expected
+
+
+def test_the_backfill_gives_queue_rows_to_incidents_without_any_and_changes_nothing_else():
+    import importlib
+
+    backfill = importlib.import_module("incidents.migrations.0008_queue_rows_of_bulk_imported_incidents")
+    a, b = make_source("Source A"), make_source("Source B")
+    missing, kept = make_incident("Strike on Saraqib"), make_incident("Shelling of Ariha")
+    for incident in (missing, kept):
+        make_claim(incident, a, 10)
+        make_claim(incident, b, 30)
+    before = queue()
+    assert {row[0] for row in before} == {missing.pk, kept.pk}
+    with connection.cursor() as cursor:
+        # As a bulk import before migration 0007 left them: the incident's claims stored, no queue row.
+        cursor.execute("DELETE FROM incidents_discrepancy_row WHERE incident_id = %s", [missing.pk])
+        assert [row[0] for row in queue()] == [kept.pk]
+        cursor.execute(backfill.BACKFILL)
+        assert queue() == before
+        cursor.execute(backfill.BACKFILL)  # again: nothing to do
+    assert queue() == before
