@@ -194,3 +194,17 @@ def test_list_and_export_carry_the_figure_editors_retained(analyst_client, hajin
     assert rows
     assert (rows[0]["flag_status"], rows[0]["retained_low"], rows[0]["retained_high"]) == ("resolved", 14, 15)
     assert rows[0]["retained_reason"] == "range 14-15"
+
+
+def test_list_rows_link_to_each_incident_under_the_sites_prefix(analyst_client, hajin):
+    from django.urls import set_script_prefix
+
+    # The app served under /hasila/ (WSGI's SCRIPT_NAME), then at the root again: the rows follow.
+    try:
+        for prefix in ("/", "/hasila/", "/"):
+            set_script_prefix(prefix)
+            html = analyst_client.get("/").content.decode()
+            for incident in (hajin["incident"], hajin["quiet"]):
+                assert f'href="{prefix}incidents/{incident.pk}/"' in html
+    finally:
+        set_script_prefix("/")
