@@ -113,3 +113,29 @@ def test_search_matches_whole_words_and_the_start_of_the_last_one(analyst_client
     for query in ("coalition strik", "Coalition strikes on haj", "هجين"):
         assert "Coalition strikes on Hajin" in text_of(analyst_client.get(LIST, {"q": query})), query
     assert "No incidents match" in text_of(analyst_client.get(LIST, {"q": "coal strikes"}))
+
+
+def test_a_search_pages_newest_first_through_matches_by_text_and_by_place(analyst_client, hajin, settings):
+    import datetime
+
+    settings.PAGE_SIZE = 2
+    village = make_place("Kafr Ruma", name_ar="كفر روما", parent=hajin["idlib"])
+    expected = []
+    for day in range(1, 8):
+        # Odd days match by their own title, even days by their place only; one of each day does not match.
+        if day % 2:
+            match = make_incident(f"Raid on Kafr Ruma {day}", date=datetime.date(2019, 1, day))
+        else:
+            match = make_incident(f"Raid {day}", date=datetime.date(2019, 1, day), places=[village])
+        make_incident(f"Raid elsewhere {day}", date=datetime.date(2019, 1, day), places=[hajin["idlib"]])
+        expected.append(match.title)
+    seen: list[str] = []
+    params = {"q": "kafr ruma"}
+    for _ in range(10):
+        html = analyst_client.get(LIST, params).content.decode()
+        seen += re.findall(r">(Raid[^<]*)</a>", html)
+        match = re.search(r'href="\?[^"]*after=([^"&]+)"', html)
+        if not match:
+            break
+        params = {"q": "kafr ruma", "after": match.group(1)}
+    assert seen == expected[::-1]  # newest first, each once, across four pages
