@@ -7,6 +7,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+import pghistory
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -71,6 +72,12 @@ MIDDLEWARE = [
 # History context for the methods that write. Pages read with GET write nothing tracked, and the context
 # prefixed every one of their queries with two set_config() calls.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The foreign keys copied into event tables are not indexed: each index is written for every event (a
+# million claims imported write a million claim events), and the history pages look events up by object,
+# context or the few keys the event models index themselves (``meta`` of their ``pghistory.track``).
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -208,8 +208,12 @@ CMP_HIGH = Case(
 )
 
 
+# History pages read this model's events by incident (event tables index only what is read).
 @pghistory.track(
-    pghistory.InsertEvent(condition=UNLESS_BULK), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+    pghistory.InsertEvent(condition=UNLESS_BULK),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={"indexes": [models.Index(fields=["incident"], name="claimevent_by_incident")]},
 )
 class Claim(models.Model):
     """One source's figure for one outcome and category of one incident, with its words as written."""
@@ -346,7 +350,13 @@ class FlagStatus(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# History pages read this model's events by incident (event tables index only what is read).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={"indexes": [models.Index(fields=["incident"], name="flagevent_by_incident")]},
+)
 class Flag(models.Model):
     """An editor's record that a discrepancy (incident x outcome x category x party) needs attention."""
 
@@ -401,7 +411,13 @@ class Flag(models.Model):
         return f"Flag on {self.incident_id}: {self.outcome} {self.category} ({self.status})"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# History pages read this model's events by flag (event tables index only what is read).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={"indexes": [models.Index(fields=["flag"], name="flagcommentevent_by_flag")]},
+)
 class FlagComment(models.Model):
     """A comment in a flag's thread."""
 

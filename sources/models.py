@@ -74,7 +74,13 @@ class Source(NormalizedKeysModel):
         return reverse("sources:detail", args=[self.pk])
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# History pages read this model's events by source (event tables index only what is read).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={"indexes": [models.Index(fields=["source"], name="sourcealiasevent_by_source")]},
+)
 class SourceAlias(NormalizedKeysModel):
     """A spelling of a source's name met in text; matched on its normalised form, which is unique."""
 

@@ -282,3 +282,32 @@ def test_history_pages_cost_the_same_queries_however_long_the_history(
     ):
         with django_assert_max_num_queries(14):
             assert analyst_client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_event_tables_index_the_columns_histories_read_and_no_other_copied_key():
+    """Every event is written to each index of its table: the histories' lookups are indexed, the other
+    foreign keys copied from the tracked rows are not."""
+    from django.apps import apps
+    from django.db import connection
+
+    from incidents.history import KINDS
+
+    read = {(source.event_model, source.lookup) for _, sources in KINDS.values() for source in sources}
+    with connection.cursor() as cursor:
+        for label in {model for model, _ in read} | {"sources.ReportEvent", "incidents.IncidentEvent"}:
+            event = apps.get_model(label)
+            cursor.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass",
+                [event._meta.db_table],
+            )
+            leading = {name for (name,) in cursor.fetchall()}
+            lookups = {lookup for model, lookup in read if model == label}
+            assert lookups | {"pgh_obj_id", "pgh_context_id"} <= leading, label
+            copied = {
+                f.column
+                for f in event._meta.concrete_fields
+                if f.is_relation and not f.name.startswith("pgh_")
+            }
+            assert not (copied - lookups) & leading, label

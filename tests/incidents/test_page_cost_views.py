@@ -124,11 +124,11 @@ def test_a_search_pages_newest_first_through_matches_by_text_and_by_place(analys
     for day in range(1, 8):
         # Odd days match by their own title, even days by their place only; one of each day does not match.
         if day % 2:
-            match = make_incident(f"Raid on Kafr Ruma {day}", date=datetime.date(2019, 1, day))
+            found = make_incident(f"Raid on Kafr Ruma {day}", date=datetime.date(2019, 1, day))
         else:
-            match = make_incident(f"Raid {day}", date=datetime.date(2019, 1, day), places=[village])
+            found = make_incident(f"Raid {day}", date=datetime.date(2019, 1, day), places=[village])
         make_incident(f"Raid elsewhere {day}", date=datetime.date(2019, 1, day), places=[hajin["idlib"]])
-        expected.append(match.title)
+        expected.append(found.title)
     seen: list[str] = []
     params = {"q": "kafr ruma"}
     for _ in range(10):
