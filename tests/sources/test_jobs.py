@@ -315,12 +315,14 @@ def _someone_waits_on_a_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
+@pytest.mark.parametrize("threshold", [5000, 2], ids=["row by row", "bulk path"])
 def test_a_job_that_collides_with_another_import_creating_the_same_incident_asks_to_be_retried(
-    roles, sohr, make_user
+    roles, sohr, make_user, settings, threshold
 ):
     """Another transaction creates incident job:2 while the job runs: the job's insert waits for it, then
     fails on the unique key. The file itself is fine, so the job asks to be run again (ImportConflict,
     which procrastinate retries), and the retry stores every row once."""
+    settings.IMPORT_JOB_THRESHOLD = threshold
     user = make_user("Analyst", username="ana")
     job = enqueue_import(importer_key="hasila", filename="c.csv", data=claims_csv(5), user=user)
     created, release = threading.Event(), threading.Event()
