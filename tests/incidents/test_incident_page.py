@@ -136,3 +136,20 @@ def test_several_incidents_load_in_one_query_and_unknown_ids_are_absent(hajin, d
     assert [c.figure for c in pages[hajin["quiet"].pk].claims.all()] == ["4"]
     assert list(pages[hajin["quiet"].pk].flags.all()) == []
     assert incident_page(999_999) is None
+
+
+def test_the_busy_incident_page_renders_in_four_queries_for_an_editor(
+    editor_client, hajin, editor, make_user, django_assert_max_num_queries
+):
+    """Whatever the template reads (authors, assignees, reports, revisions, candidates) was loaded by the one
+    statement: no deferred field is fetched on the way. The queries: session, user, the incident's statement,
+    and the editor's badge of flags assigned to them."""
+    from django.urls import reverse
+
+    incident = busy_incident(hajin, editor, make_user)
+    make_claim(incident, hajin["sohr"], 2, category="men", status="candidate")
+    with django_assert_max_num_queries(4):
+        response = editor_client.get(reverse("incidents:detail", args=[incident.pk]))
+    text = response.content.decode()
+    assert "Earlier figures from this source" in text and "Candidates to confirm" in text
+    assert "تحقق من المصدر" in text and "checked" in text and "Retained" in text
