@@ -37,7 +37,6 @@ Re-importing a file is on this path: every row is then unchanged and nothing is 
 from __future__ import annotations
 
 import csv
-import datetime
 import hashlib
 import io
 import time
@@ -79,6 +78,7 @@ from sources.importers.hasila import (
     _Places,
     _slug,
     _Sources,
+    parse_date,
 )
 from sources.importers.tabular import FORMULA_STARTS, _delimiter, check_columns, column_name
 from sources.models import Report, content_hash
@@ -152,17 +152,6 @@ class _Cache(dict[Any, Any]):
         return value
 
 
-def _parse_date(value: str) -> datetime.date | None:
-    if not value:
-        return None
-    if len(value) > 10 and value[10] in "T ":
-        value = value[:10]
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _url_ok(url: str) -> bool:
     try:
         _URL(url)
@@ -211,7 +200,7 @@ class _Reader:
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         sources, places = self.sources, self.places
         resolve_source = _Cache(lambda name: (sources.resolve(name), sources.normalize(name)))
-        dates = _Cache(_parse_date)
+        dates = _Cache(lambda value: parse_date(value) if value else None)
         slugs = _Cache(_slug)
         urls = _Cache(_url_ok)
         place_tokens = _Cache(lambda token: places.resolve(token) if places else (None, ""))

@@ -322,6 +322,17 @@ class _Errors(list[RowError]):
 # Cell parsing ----------------------------------------------------------------------------------------------
 
 
+def parse_date(value: str) -> datetime.date | None:
+    """A cell's date: YYYY-MM-DD, with any time after it ignored (spreadsheets add one); None if not a date.
+    The row importer and the bulk path read dates with this one function."""
+    if len(value) > 10 and value[10] in "T ":
+        value = value[:10]
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _slug(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
@@ -406,13 +417,10 @@ class _Cells:
         value = self.text(column)
         if not value:
             return None
-        if len(value) > 10 and value[10] in "T ":
-            value = value[:10]
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
+        parsed = parse_date(value)
+        if parsed is None:
             self.errors.add(self.number, column, f"{value!r} is not a date; write it as YYYY-MM-DD")
-            return None
+        return parsed
 
 
 # Lookups ---------------------------------------------------------------------------------------------------

@@ -47,7 +47,8 @@ ROWS = [
     "b:1,,,,,,,b-3,SOHR,killed,combatants,ISIS,range,9,12,,,,,,,,",
     "b:1,,,,,,,b-4,SANA,injured,people,,at_least,20,,,,candidate,,,,,",
     # The same source's revisions of one row, by the date stated: the latest is current.
-    "b:2,Shelling of al-Dajaj,2018-11-06,2018-11-07,shelling,,Idlib,b-5,SOHR,killed,people,,,4,,,2018-11-08,,,,,,",
+    # A date with a time after it, as spreadsheets write them: the date is kept.
+    "b:2,Shelling of al-Dajaj,2018-11-06,2018-11-07,shelling,,Idlib,b-5,SOHR,killed,people,,,4,,,2018-11-08T09:30,,,,,,",
     "b:2,,,,,,,b-6,SOHR,killed,people,,,3,,,2018-11-07,,,,,,",
     "b:2,,,,,,,b-7,SOHR,killed,people,,about,6,,,2018-11-09,,,,,,",
     # A report without text (URL only) and one by title only.
