@@ -16,10 +16,10 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE_NAME", "hasila_bench")
@@ -88,6 +88,8 @@ def app_environment(url: str) -> dict[str, str]:
     """The environment of a production-like app process (DEBUG off) against the database at ``url``."""
     env = dict(os.environ)
     env.update(
+        # The production settings, even when started from the test suite (whose settings are in the environment).
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=url,
         DEBUG="0",
         SECRET_KEY="bench-secret-key-not-for-production-0123456789abcdef",
@@ -98,14 +100,19 @@ def app_environment(url: str) -> dict[str, str]:
     return env
 
 
+class Served(NamedTuple):
+    base: str  # http://127.0.0.1:PORT
+    pid: int  # gunicorn's master process
+
+
 @contextmanager
 def gunicorn(
     url: str, port: int, workers: int | None = None, timeout: int = 30, log_path: Path | None = None
-) -> Iterator[str]:
-    """Serve the app with gunicorn on 127.0.0.1:``port`` against ``url``; yields the base URL. Workers as
-    ``config/gunicorn.py`` sets them unless given. The app's error log goes to ``log_path`` when given (else
-    to this process's stderr). gunicorn and manage.py run on this interpreter (the project's environment
-    under ``make bench``), so ``uv`` need not be on the PATH."""
+) -> Iterator[Served]:
+    """Serve the app with gunicorn on 127.0.0.1:``port`` against ``url``; yields its base URL and master's
+    pid. Workers as ``config/gunicorn.py`` sets them unless given. The app's error log goes to ``log_path``
+    when given (else to this process's stderr). gunicorn and manage.py run on this interpreter (the project's
+    environment under ``make bench``), so ``uv`` need not be on the PATH."""
     env = app_environment(url)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -113,41 +120,26 @@ def gunicorn(
         env=env,
         check=True,
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "config/gunicorn.py",
-            "config.wsgi",
-            *(["-w", str(workers)] if workers else []),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            str(timeout),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stderr=log_path.open("w") if log_path else None,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/accounts/login/", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise SystemExit("gunicorn did not start")
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
+    command += [*(["-w", str(workers)] if workers else []), "-b", f"127.0.0.1:{port}"]
+    command += ["--timeout", str(timeout), "--log-level", "warning"]
+    with ExitStack() as stack:
+        log = stack.enter_context(log_path.open("w")) if log_path else None
+        process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(120):
+                try:
+                    urllib.request.urlopen(f"{base}/accounts/login/", timeout=5)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                raise SystemExit(f"gunicorn did not start{f' (see {log_path})' if log_path else ''}")
+            yield Served(base, process.pid)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def log_in(base: str, username: str) -> str:

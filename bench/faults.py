@@ -36,8 +36,6 @@ import time
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil
 import psycopg
 
-from bench.benchdb import ANALYST, BENCH_PASSWORD, ROOT, app_environment, log_in
+from bench.benchdb import ANALYST, BENCH_PASSWORD, ROOT, gunicorn, log_in
 
 DATA_DIR = Path(os.environ.get("FAULTS_PGDATA", f"/tmp/hasila-faults-{os.getpid()}"))
 WRITERS = 8
@@ -148,33 +146,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(url: str, port: int, log_path: Path) -> Iterator[psutil.Process]:
-    """The app under gunicorn (DEBUG off) on 127.0.0.1:``port``, its log in ``log_path``; yields the master."""
-    # The production settings, even when run from the test suite (whose settings module is in the environment).
-    env = app_environment(url) | {"DJANGO_SETTINGS_MODULE": "config.settings"}
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "4", "-b", f"127.0.0.1:{port}"]
-    command += ["--timeout", str(int(HANG_SECONDS) + 10), "--log-level", "warning"]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stderr=log)
-        try:
-            for _ in range(120):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5)
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                raise SystemExit(f"gunicorn did not start (see {log_path})")
-            yield psutil.Process(process.pid)
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
 
 
 class Client:
@@ -319,7 +290,8 @@ def run(url: str, source: int, incident: int) -> int:
     app_log = Path(f"/tmp/hasila-faults-gunicorn-{os.getpid()}.log")
     port = int(os.environ.get("FAULTS_PORT", "0")) or free_port()
     outages = [Outage("clean restart (pg_ctl stop, fast)"), Outage("crash (immediate shutdown, WAL replay)")]
-    with gunicorn(url, port, app_log) as master:
+    with gunicorn(url, port, workers=4, timeout=int(HANG_SECONDS) + 10, log_path=app_log) as served:
+        master = psutil.Process(served.pid)
         workers_before = {worker.pid for worker in master.children()}
         cookie = log_in(f"http://127.0.0.1:{port}", ANALYST)
         zero = time.monotonic()

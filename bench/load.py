@@ -161,7 +161,7 @@ def main() -> int:
     stats = Stats()
     run = str(int(time.time()))
     editors = USERS // 3
-    with gunicorn(url, PORT) as base:
+    with gunicorn(url, PORT) as (base, _master):
         cookies = {ANALYST: log_in(base, ANALYST), EDITOR: log_in(base, EDITOR)}
         stop = time.monotonic() + SECONDS
 

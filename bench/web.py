@@ -161,7 +161,7 @@ def main() -> None:
     for name, kind, path in measured:
         queries[name] = count_queries(path, EDITOR if kind == "queue" else ANALYST)
     results: dict[str, Result] = {}
-    with gunicorn(url, PORT) as base:
+    with gunicorn(url, PORT) as (base, _master):
         cookies = {ANALYST: log_in(base, ANALYST), EDITOR: log_in(base, EDITOR)}
         for name, kind, path in measured:
             cookie = cookies[EDITOR if kind == "queue" else ANALYST]
