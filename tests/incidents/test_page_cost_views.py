@@ -88,6 +88,20 @@ def test_a_search_matching_nothing_says_so(analyst_client, hajin):
     assert "No incidents match" in text_of(analyst_client.get(LIST, {"q": "xyzzy"}))
 
 
+def titles_page_by_page(client, params: dict[str, str], title: str, pages: int = 10) -> list[str]:
+    """What ``title`` (a pattern) finds on the list's pages, following each page's "Next page" cursor."""
+    seen: list[str] = []
+    query = dict(params)
+    for _ in range(pages):
+        html = client.get(LIST, query).content.decode()
+        seen += re.findall(title, html)
+        cursor = re.search(r'href="\?[^"]*after=([^"&]+)"', html)
+        if not cursor:
+            return seen
+        query = {**params, "after": cursor.group(1)}
+    raise AssertionError(f"more than {pages} pages")
+
+
 def test_the_most_sources_sort_pages_by_cursor_through_every_incident(analyst_client, hajin, settings):
     settings.PAGE_SIZE = 2
     sources = [make_source(f"Source {n}") for n in range(4)]
@@ -95,15 +109,7 @@ def test_the_most_sources_sort_pages_by_cursor_through_every_incident(analyst_cl
         incident = make_incident(f"Sorted {n}")
         for source in sources[: n % 4 + 1]:
             make_claim(incident, source, 10)
-    seen: list[str] = []
-    params = {"q": "sorted", "sort": "sources"}
-    for _ in range(5):
-        html = analyst_client.get(LIST, params).content.decode()
-        seen += re.findall(r"Sorted \d", html)
-        match = re.search(r'href="\?[^"]*after=([^"&]+)"', html)
-        if not match:
-            break
-        params = {"q": "sorted", "sort": "sources", "after": match.group(1)}
+    seen = titles_page_by_page(analyst_client, {"q": "sorted", "sort": "sources"}, r"Sorted \d")
     assert sorted(seen) == [f"Sorted {n}" for n in range(5)]
     assert seen[0] == "Sorted 3"  # four sources
 
@@ -129,13 +135,5 @@ def test_a_search_pages_newest_first_through_matches_by_text_and_by_place(analys
             found = make_incident(f"Raid {day}", date=datetime.date(2019, 1, day), places=[village])
         make_incident(f"Raid elsewhere {day}", date=datetime.date(2019, 1, day), places=[hajin["idlib"]])
         expected.append(found.title)
-    seen: list[str] = []
-    params = {"q": "kafr ruma"}
-    for _ in range(10):
-        html = analyst_client.get(LIST, params).content.decode()
-        seen += re.findall(r">(Raid[^<]*)</a>", html)
-        match = re.search(r'href="\?[^"]*after=([^"&]+)"', html)
-        if not match:
-            break
-        params = {"q": "kafr ruma", "after": match.group(1)}
+    seen = titles_page_by_page(analyst_client, {"q": "kafr ruma"}, r">(Raid[^<]*)</a>")
     assert seen == expected[::-1]  # newest first, each once, across four pages

@@ -19,7 +19,7 @@ from sources.importers.bulk import BulkUnsupported, bulk_import
 from sources.importers.hasila import HasilaImporter
 from sources.jobs import enqueue_import, run_job
 from sources.models import ImportJob, Report
-from tests.factories import make_source
+from tests.factories import make_claim, make_source
 from tests.sources.test_jobs import (
     CONFIRM,
     PREVIEW,
@@ -251,19 +251,9 @@ def test_a_change_to_a_stored_claim_is_left_to_the_row_importer(hajin, analyst):
 
 
 def test_writes_after_a_bulk_import_in_the_same_transaction_record_their_history(hajin, analyst):
-    from incidents.services import create_claim
-
     with transaction.atomic():
         bulk_import(csv_file(ROWS), filename="big.csv", user=analyst)
-        claim = create_claim(
-            incident=hajin["incident"],
-            claimed_by=hajin["sana"],
-            outcome="killed",
-            category="men",
-            low=3,
-            high=3,
-            qualifier="exact",
-        )
+        claim = make_claim(hajin["incident"], hajin["sana"], 3, category="men")
     assert ClaimEvent.objects.filter(pgh_obj_id=claim.pk, pgh_label="insert").count() == 1
     # One insert event per bulk-written claim: the set-based ones, none from the skipped triggers.
     bulk_claims = Claim.objects.filter(external_id__startswith="b-").values("pk")
@@ -276,21 +266,12 @@ def test_writes_after_a_bulk_import_in_the_same_transaction_record_their_history
 def test_an_error_inside_bulk_writes_surfaces_and_its_savepoint_undoes_the_setting(hajin):
     from django.db import DataError
 
-    from incidents.services import create_claim
     from sources.bulk_writes import bulk_writes
 
     with transaction.atomic():
         with pytest.raises(DataError), transaction.atomic(), bulk_writes(), connection.cursor() as cursor:
             cursor.execute("SELECT 1 / 0")  # the error itself, not the aborted transaction's
-        claim = create_claim(
-            incident=hajin["incident"],
-            claimed_by=hajin["sana"],
-            outcome="killed",
-            category="men",
-            low=3,
-            high=3,
-            qualifier="exact",
-        )
+        claim = make_claim(hajin["incident"], hajin["sana"], 3, category="men")
     assert ClaimEvent.objects.filter(pgh_obj_id=claim.pk, pgh_label="insert").count() == 1
 
 
