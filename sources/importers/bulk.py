@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import DataError, connection, models, transaction
 
 from incidents.models import Claim, Incident, Qualifier
 from incidents.services import HEADLINE_CATEGORY_ORDER
@@ -84,6 +85,9 @@ from sources.importers.tabular import FORMULA_STARTS, _delimiter, check_columns,
 from sources.models import Report, content_hash
 
 MAX_INT = 2_147_483_647
+# For the bulk import's transaction only (``BulkImport._memory``); memory is taken as the statements need it.
+WORK_MEM = "256MB"
+TEMP_BUFFERS = "1GB"
 _DATE_COLUMNS = {
     "incident_date_start": "d_start",
     "incident_date_end": "d_end",
@@ -344,6 +348,9 @@ def _number_value_sql(text: str) -> str:
     )
 
 
+_CREATED_AS = re.compile(r"\s*CREATE TEMP TABLE (\w+) ON COMMIT DROP AS\b")
+
+
 class _Sql:
     """Runs the statements of one bulk import on Django's connection (pghistory's context reaches them)."""
 
@@ -358,7 +365,13 @@ class _Sql:
 
     def run(self, sql: str, params: Any = None) -> int:
         self._execute(sql, params)
-        return int(self.cursor.rowcount)
+        count = int(self.cursor.rowcount)
+        created = _CREATED_AS.match(sql)
+        if created:
+            # Statistics for the planner: without them it takes a staging table for a few pages and picks
+            # nested loops over hundreds of thousands of rows.
+            self._execute(f"ANALYZE {created.group(1)}", None)
+        return count
 
     def rows(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         self._execute(sql, params)
@@ -382,12 +395,16 @@ def _parsed_sql(present: set[str]) -> str:
 
     number_columns = ("low", "high", "evidence_start", "evidence_end")
     numbers = []
+    texts = []  # each figure's text, computed once per row (a plain expression would be repeated in each use)
     for name in number_columns:
         if name in present:
-            text = _number_text_sql(name)
-            numbers.append(f"NULLIF({text}, '') AS {name}_text, {_number_value_sql(text)} AS {name}_num")
+            texts.append(f"{_number_text_sql(name)} AS {name}_t")
+            numbers.append(
+                f"NULLIF(t.{name}_t, '') AS {name}_text, {_number_value_sql(f't.{name}_t')} AS {name}_num"
+            )
         else:
             numbers.append(f"NULL::text AS {name}_text, NULL::numeric AS {name}_num")
+    lateral = f"CROSS JOIN LATERAL (SELECT {', '.join(texts)} OFFSET 0) AS t" if texts else ""
     return f"""
 CREATE TEMP TABLE hasila_bulk ON COMMIT DROP AS
 SELECT row,
@@ -416,21 +433,21 @@ SELECT row,
        {col("report_language")} AS language_text, {choice("report_language")} AS language_given,
        rep_hash, rep_lang, rep_search,
        place_ids
-FROM hasila_bulk_rows
+FROM hasila_bulk_rows {lateral}
 """
 
 
 # The figure's rules (hasila._Validation._figure), set-based: low/high/qualifier as stored, and the problem.
 _FIGURE_SQL = f"""
 CREATE TEMP TABLE hasila_bulk_figure ON COMMIT DROP AS
-WITH n AS (
+WITH n AS MATERIALIZED (
     SELECT row,
            CASE WHEN low_num >= 0 AND low_num = trunc(low_num) AND low_num <= {MAX_INT} THEN low_num::int END AS low,
            CASE WHEN high_num >= 0 AND high_num = trunc(high_num) AND high_num <= {MAX_INT} THEN high_num::int END
                AS high,
            coalesce(qualifier_given, '') AS given
     FROM hasila_bulk WHERE is_claim
-), q AS (
+), q AS MATERIALIZED (
     SELECT row, low, high,
            (low IS NOT NULL AND high IS NOT NULL AND low > high) AS reversed,
            CASE
@@ -441,7 +458,7 @@ WITH n AS (
                ELSE 'exact'
            END AS qualifier
     FROM n
-), filled AS (
+), filled AS MATERIALIZED (
     SELECT row, reversed, qualifier,
            CASE WHEN NOT reversed AND qualifier IN ('exact', 'about') THEN coalesce(low, high) ELSE low END AS low,
            CASE WHEN NOT reversed AND qualifier IN ('exact', 'about') THEN coalesce(high, low) ELSE high END AS high
@@ -883,7 +900,18 @@ class BulkImport:
         self.sql.run(f"DROP TABLE IF EXISTS {', '.join(_TABLES)}")
         return outcome
 
+    def _memory(self) -> None:
+        """Memory for this transaction's statements and staging tables: PostgreSQL's defaults (4 MB per sort or
+        hash, 8 MB of buffers for temporary tables) would spill most of a large file to disk."""
+        self.sql.run("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+        try:
+            with transaction.atomic():
+                self.sql.run("SELECT set_config('temp_buffers', %s, true)", [TEMP_BUFFERS])
+        except DataError:
+            pass  # the connection has used temporary tables at another size, which then stays
+
     def _run(self) -> BulkOutcome:
+        self._memory()
         reader = _Reader(self.data, self.filename)
         self._stage(reader)
         self.texts = reader.incident_text
@@ -944,7 +972,6 @@ class BulkImport:
     def _parse(self, reader: _Reader) -> None:
         self.sql.run(_parsed_sql(reader.present))
         self.sql.run("CREATE INDEX ON hasila_bulk (row)")
-        self.sql.run("ANALYZE hasila_bulk")
         self.sql.run(_FIGURE_SQL)
         self.sql.run("CREATE INDEX ON hasila_bulk_figure (row)")
         text = "r.report_text" if "report_text" in reader.present else "NULL::text"
