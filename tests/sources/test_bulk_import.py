@@ -186,6 +186,62 @@ def test_the_bulk_path_stores_what_the_row_importer_stores(hajin, analyst):
     assert bulk_state["queue"] == row_state["queue"] and any(row[4] for row in row_state["queue"])
 
 
+# Cells as spreadsheets and people write them: spaces (and no-break or ideographic spaces) around values,
+# formulas neutralised with a quote, choices in other cases, Arabic digits, a cell over two lines with a tab and
+# a backslash in it, a short row, a blank line and a row of spaces (numbered but skipped), places with spaces.
+SPACES = "\u00a0 \u3000"
+MESSY_ROWS = [
+    f"m:1,'=Strike on Hajin{SPACES},2018-11-05 ,, Airstrike ,  the night's raid  , Hajin |Deir ez-Zor| Hajin ,"
+    f"m-1, SOHR{SPACES},Killed ,Civilians,,,١٤,,'+14 dead  ,,,,,,,",
+    "",
+    "  ,  , ,,,,,,,,,,,,,,,,,,,,",
+    'm:1,,,,,,,m-2,سانا,killed,civilians,,at least,15,,"fifteen\tcivilians\nkilled \\ in all",,,'
+    "العالم ,https://example.org/m , غارات ,2018-11-04, نص ",
+    "m:1,,,,,,,m-3,SANA,injured,people,,up to,,٣٠,'@mention,,candidate,العالم,https://example.org/m, غارات ,"
+    "2018-11-04,نص",
+    "m:2,  Shelling  ,  2018-11-06,,Shelling,,Idlib,m-4,Al-Alam,killed,people",
+]
+
+
+def test_messy_cells_are_read_as_the_row_importer_reads_them(hajin, analyst):
+    row_result, bulk_result, row_state, bulk_state = both_ways(csv_file(MESSY_ROWS), analyst)
+    assert row_result.ok, row_result.errors
+    assert bulk_result.ok, bulk_result.errors
+    assert (bulk_result.rows, bulk_result.created, bulk_result.unchanged) == (
+        row_result.rows,
+        row_result.created,
+        row_result.unchanged,
+    )
+    assert bulk_state == row_state
+    words = {claim[1]: claim[10] for claim in bulk_state["claims"] if claim[1].startswith("m-")}
+    assert words == {
+        "m-1": "+14 dead  ",
+        "m-2": "fifteen\tcivilians\nkilled \\ in all",
+        "m-3": "@mention",
+        "m-4": "",
+    }
+    # Two texts differing only in their spaces are two reports (the text is kept as given).
+    assert sorted(report[5] for report in bulk_state["reports"] if report[1] == "https://example.org/m") == [
+        " نص ",
+        "نص",
+    ]
+    assert {incident[0]: incident[1] for incident in bulk_state["incidents"] if incident[0]} == {
+        "m:1": "=Strike on Hajin",
+        "m:2": "Shelling",
+    }
+
+
+def test_a_file_separated_by_semicolons_takes_the_bulk_path_too(hajin, analyst):
+    rows = [
+        "s:1;Strike;2018-11-05;;;;Hajin;s-1;SOHR;killed;civilians;;;14;;14, maybe more;;;;;;;",
+        "s:1;;;;;;;s-2;SANA;killed;civilians;;;15;;;;;;;;;",
+    ]
+    data = ("\n".join([HEADER.replace(",", ";"), *rows]) + "\n").encode()
+    row_result, bulk_result, row_state, bulk_state = both_ways(data, analyst)
+    assert row_result.ok and bulk_result.ok and bulk_result.created == 2
+    assert bulk_state == row_state
+
+
 def test_a_bulk_import_adds_claims_to_a_stored_incident_as_the_services_do(hajin, analyst):
     data = csv_file(
         [
@@ -205,6 +261,8 @@ def test_a_bulk_import_adds_claims_to_a_stored_incident_as_the_services_do(hajin
 
 
 BAD_ROWS = [
+    "",
+    " , ,,,,,,,,,,,,,,,,,,,,,",
     "b:1,Strike,2018-11-05,,airstrike,,Hajin,b-1,Nobody,killed,civilians,,,14,,,,,,,,,",
     "b:1,Other title,2018-11-06,,,,,b-2,SOHR,slain,civilians,,,x,,,,,,,,,",
     "b:2,,2018-02-30,,bombing,,Atlantis,b-3,SOHR,killed,,,,-3,,,,,,,,,",
@@ -214,6 +272,7 @@ BAD_ROWS = [
     "b:3,,,,,,,,SOHR,killed,people,,up_to,4,,,,,,,,,",
     "b:4,Four,2018-11-05,,,,,b-6,SOHR,injured,people,,,1.5,,,,,,notaurl,,,",
     "b:4,,,,,,,b-7,SOHR,injured,people,,,99999999999,,,,,SOHR,https://example.org/r,T1,,",
+    "b:5,Places,2018-11-05,,,,Hajin| Atlantis |Nowhere,b-10,SOHR,killed,people,,,1,,,,,,,,,",
     "b:4,,,,,,,b-8,SOHR,injured,men,,,١٬٢٠٠,,,,,SOHR,https://example.org/r,T2,,",
     ",,,,,,,b-9,SOHR,killed,people,,,1,,,,,,,,,",
 ]
