@@ -4,11 +4,13 @@ A background job (``sources.jobs``) takes this path for a CSV file of more than 
 It stores what the row-by-row importer (``sources.importers.hasila``) stores for the same file, and reports
 the same problems with the same rows, columns and messages; it is only faster:
 
-1. Python reads the CSV and streams it into a temporary table with COPY, doing on the way only the
-   per-cell work that is Python's to do: trimming, the slug of a choice, ISO dates (Python's reading of
-   them is the format's rule), the normalised spelling of source and place names (camel-tools) and their
-   look-up in the alias tables loaded once, URLs (Django's validator), report hashes, languages and
-   search keys.
+1. Python reads the CSV and streams its rows, as given, into a temporary table with COPY. What is Python's
+   to derive it derives once per distinct cell, not per row: the cell as the row importer reads it (a
+   neutralised formula's quote dropped, trimmed), the slug of a choice, ISO dates (Python's reading of them
+   is the format's rule), the normalised spelling of source and place names (camel-tools) and their look-up
+   in the alias tables, URLs (Django's validator), report hashes, languages and search keys. These go into
+   small lookup tables, and one statement joins them to the rows; the other cells are trimmed in SQL, with
+   the characters Python's ``str.strip`` removes.
 2. SQL applies every rule to all rows at once: required and empty cells, choices, whole numbers, the
    figure's bounds and qualifier, lengths, values two rows of one incident disagree on, places, the same
    claim twice, reports given twice with other details, new incidents without title or date, matches
@@ -37,11 +39,13 @@ Re-importing a file is on this path: every row is then unchanged and nothing is 
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import re
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +59,7 @@ from incidents.services import HEADLINE_CATEGORY_ORDER
 from sources.bulk_writes import bulk_writes
 from sources.extraction import detect_language
 from sources.extraction.normalize import search_document
-from sources.importers.base import PROGRESS_EVERY, Progress, RowError
+from sources.importers.base import Progress, RowError
 from sources.importers.decoding import UndecodableFile, decode_upload
 from sources.importers.hasila import (
     _CATEGORIES,
@@ -104,23 +108,6 @@ _CHOICE_TABLES: dict[str, dict[str, str]] = {
     "status": _STATUSES,
     "report_language": _LANGUAGES,
 }
-_EXTRA_COLUMNS = (
-    ("src_id", "integer"),
-    ("src_norm", "text"),
-    ("pub_id", "integer"),
-    ("pub_norm", "text"),
-    ("d_start", "date"),
-    ("d_end", "date"),
-    ("d_stated", "date"),
-    ("d_pub", "date"),
-    ("url_ok", "boolean"),
-    ("rep_hash", "text"),
-    ("rep_lang", "text"),
-    ("rep_search", "text"),
-    ("blank_claim", "boolean"),
-    ("blank_report", "boolean"),
-    ("place_ids", "bigint[]"),
-)
 
 
 class BulkUnsupported(Exception):
@@ -144,16 +131,10 @@ def _unneutralise(value: str) -> str:
     return value
 
 
-class _Cache(dict[Any, Any]):
-    """A dict that computes a missing value with ``compute`` (values repeat a lot in large files)."""
-
-    def __init__(self, compute: Any) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key: Any) -> Any:
-        value = self[key] = self.compute(key)
-        return value
+def _clean(raw: str, column: str) -> str:
+    """A cell as the row importer reads it: a neutralised formula's quote dropped, trimmed unless verbatim."""
+    value = _unneutralise(raw)
+    return value if column in VERBATIM else value.strip()
 
 
 def _url_ok(url: str) -> bool:
@@ -165,7 +146,10 @@ def _url_ok(url: str) -> bool:
 
 
 class _Reader:
-    """Reads the CSV into rows for COPY: the cells (trimmed unless verbatim) and what Python derives."""
+    """Reads the CSV's rows for COPY as they are: a number (blank lines are not numbered) and every cell.
+
+    Python's work per row is only the CSV itself; what Python derives (sources, dates, choices, URLs, places,
+    reports) it derives once per distinct cell value, after COPY (``BulkImport._lookups``)."""
 
     def __init__(self, data: bytes, filename: str) -> None:
         try:
@@ -185,132 +169,25 @@ class _Reader:
         self.present = set(self.columns)
         self.places_given = "places" in self.present
         self.report_given = any(column in self.present for column in REPORT_COLUMNS)
-        self.rows = 0
-        self.incident_text: dict[str, dict[str, str]] = {}  # key -> first non-blank title, description...
-        self.place_problems: list[tuple[int, int, str, str]] = []
-        # Loaded before COPY starts: the connection runs no other statement while it copies.
-        self.sources = _Sources()
-        self.places = _Places() if self.places_given else None
+        self.read = 0  # numbered rows, space-only ones included
+        self.rows = 0  # rows with a value (set once staged)
 
     @property
     def choices(self) -> list[str]:
         """The choice columns of the file; the slug of each is staged beside the cell."""
         return [name for name in _CHOICE_TABLES if name in self.present]
 
-    def copy_columns(self) -> list[str]:
-        slugs = [f"slug_{name}" for name in self.choices]
-        return ["row", *self.columns, *slugs, *(name for name, _ in _EXTRA_COLUMNS)]
-
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        sources, places = self.sources, self.places
-        resolve_source = _Cache(lambda name: (sources.resolve(name), sources.normalize(name)))
-        dates = _Cache(lambda value: parse_date(value) if value else None)
-        slugs = _Cache(_slug)
-        urls = _Cache(_url_ok)
-        place_tokens = _Cache(lambda token: places.resolve(token) if places else (None, ""))
-        reports: dict[tuple[str, str], tuple[str | None, str, str]] = {}
         width = len(self.columns)
-        index = {name: i for i, name in enumerate(self.columns)}
-        verbatim = [name in VERBATIM for name in self.columns]
-        choice_at = [index[name] for name in self.choices]
-        date_at = [(index.get(name), extra) for name, extra in _DATE_COLUMNS.items()]
-        claim_at = [index[name] for name in CLAIM_COLUMNS if name in index]
-        report_at = [index[name] for name in REPORT_COLUMNS if name in index]
-        incident_text_at = [
-            (index[column], name)
-            for column, name in (
-                ("incident_title", "title"),
-                ("incident_description", "description"),
-                ("incident_perpetrator", "perpetrator"),
-            )
-            if column in index
-        ]
-        key_at, source_at = index["incident_key"], index["source"]
-        publisher_at, url_at = index.get("report_publisher"), index.get("report_url")
-        text_at, title_at = index.get("report_text"), index.get("report_title")
-        places_at = index.get("places")
-        number = 0
         for raw in self.reader:
             if not raw:
                 continue  # the table reader skips blank lines without numbering them
-            number += 1
-            if len(raw) > width:
-                raise BulkUnsupported("a row with more cells than the header row")
-            cells = [_unneutralise(value) for value in raw]
-            cells += [""] * (width - len(cells))
-            if not any(value.strip() for value in cells):
-                continue
-            self.rows += 1
-            raws = list(cells)
-            for i, keep in enumerate(verbatim):
-                if not keep:
-                    cells[i] = cells[i].strip()
-            key = cells[key_at]
-            if key.startswith(INCIDENT_KEY_PREFIX) or cells[index["claim_key"]].startswith(CLAIM_KEY_PREFIX):
-                raise BulkUnsupported("a key naming a database id")
-            if "supersedes_key" in index and cells[index["supersedes_key"]]:
-                raise BulkUnsupported("supersedes_key")
-            known = self.incident_text.setdefault(key, {})
-            for i, name in incident_text_at:
-                if cells[i] and name not in known:
-                    known[name] = cells[i]
-            extra: dict[str, Any] = {}
-            for at, name in date_at:
-                extra[name] = dates[cells[at]] if at is not None else None
-            blank_claim = not any(raws[i].strip() for i in claim_at)
-            blank_report = not any(raws[i].strip() for i in report_at)
-            src_id = src_norm = pub_id = pub_norm = url_ok = rep_hash = rep_lang = rep_search = None
-            if not blank_claim and cells[source_at]:
-                src_id, src_norm = resolve_source[cells[source_at]]
-            if not blank_report:
-                if publisher_at is not None and cells[publisher_at]:
-                    pub_id, pub_norm = resolve_source[cells[publisher_at]]
-                url = cells[url_at] if url_at is not None else ""
-                url_ok = urls[url] if url else None
-                text = cells[text_at] if text_at is not None else ""
-                title = cells[title_at] if title_at is not None else ""
-                known_report = reports.get((title, text))
-                if known_report is None:
-                    known_report = reports[(title, text)] = (
-                        content_hash(text),
-                        detect_language(text or title),
-                        search_document(" ".join(part for part in (title, text) if part)),
-                    )
-                rep_hash, rep_lang, rep_search = known_report
-            place_ids = None
-            if places_at is not None and places is not None:
-                tokens = [token.strip() for token in raws[places_at].strip().split("|") if token.strip()]
-                ids: set[int] = set()
-                bad = False
-                for position, token in enumerate(tokens):
-                    pk, problem = place_tokens[token]
-                    if pk is None:
-                        bad = True
-                        self.place_problems.append((number, position, token, problem))
-                    else:
-                        ids.add(pk)
-                if tokens and not bad:
-                    place_ids = sorted(ids)
-            yield (
-                number,
-                *cells,
-                *(slugs[cells[i]] for i in choice_at),
-                src_id,
-                src_norm,
-                pub_id,
-                pub_norm,
-                extra["d_start"],
-                extra["d_end"],
-                extra["d_stated"],
-                extra["d_pub"],
-                url_ok,
-                rep_hash,
-                rep_lang,
-                rep_search,
-                blank_claim,
-                blank_report,
-                place_ids,
-            )
+            self.read += 1
+            if len(raw) != width:
+                if len(raw) > width:
+                    raise BulkUnsupported("a row with more cells than the header row")
+                raw += [""] * (width - len(raw))
+            yield (self.read, *raw)
 
 
 # SQL helpers --------------------------------------------------------------------------------------------
@@ -381,6 +258,107 @@ class _Sql:
         self._execute(sql, params)
         row = self.cursor.fetchone()
         return row[0] if row else None
+
+
+# The staged rows: the cells as the row importer reads them, and what Python derived, from the lookups ----------
+
+# Python's str.strip() removes what str.isspace() calls whitespace; btrim is given the same characters.
+_WHITESPACE = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+# The columns read once per distinct cell (``BulkImport._lookups``), and the table of each: (raw, value, ...).
+_LOOKUPS = {
+    "source": "hasila_bulk_names",
+    "report_publisher": "hasila_bulk_names",
+    **dict.fromkeys(_DATE_COLUMNS, "hasila_bulk_dates"),
+    **dict.fromkeys(_CHOICE_TABLES, "hasila_bulk_slugs"),
+    "report_url": "hasila_bulk_urls",
+    "places": "hasila_bulk_place_cells",
+}
+
+
+def _unicode_literal(text: str) -> str:
+    escaped = (f"\\{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\+{ord(c):06X}" for c in text)
+    return "U&'" + "".join(escaped) + "'"
+
+
+_SPACES_ONLY = _unicode_literal("^[" + _WHITESPACE + "]*$")  # a regular expression
+
+
+def _unneutralise_sql(column: str) -> str:
+    starts = ", ".join(_unicode_literal(start) for start in FORMULA_STARTS)
+    quote = _literal("'")
+    return (
+        f"CASE WHEN left({column}, 1) = {quote} AND substr({column}, 2, 1) IN ({starts}) "
+        f"THEN substr({column}, 2) ELSE {column} END"
+    )
+
+
+def _rows_sql(reader: _Reader) -> str:
+    """hasila_bulk_rows: each row with a value, its cells as the row importer reads them (neutralised formulas
+    restored, trimmed unless verbatim), the slugs of its choices, and what Python derived for its cells."""
+    present, columns = reader.present, reader.columns
+    looked_up = [name for name in columns if name in _LOOKUPS]
+    # 1. The cells that are not looked up, read in SQL; the others as given (the lookups' keys).
+    read = ["r.row", *(f"r.{name}" for name in looked_up)]
+    for name in columns:
+        if name not in _LOOKUPS:
+            value = _unneutralise_sql(f"r.{name}")
+            read.append(
+                f"{value} AS {name}"
+                if name in VERBATIM
+                else f"btrim({value}, {_unicode_literal(_WHITESPACE)}) AS {name}"
+            )
+    read += [f"r.{name} AS {name}_raw" for name in ("report_title", "report_text") if name in present]
+    # 2. The lookups joined, and which parts of the row are blank.
+    cells = [f"l_{name}.value AS {name}" if name in _LOOKUPS else f"c.{name}" for name in columns]
+    joins = [f"LEFT JOIN {_LOOKUPS[name]} l_{name} ON l_{name}.raw = c.{name}" for name in looked_up]
+    title, text = (f"c.{name}_raw" if name in present else "''" for name in ("report_title", "report_text"))
+    joins.append(f"LEFT JOIN hasila_bulk_report_texts rt ON rt.title = {title} AND rt.text = {text}")
+
+    def blank(names: Iterable[str]) -> str:
+        tests = [
+            f"l_{name}.value = ''"
+            if name in _LOOKUPS
+            else f"c.{name} ~ {_SPACES_ONLY}"
+            if name in VERBATIM
+            else f"c.{name} = ''"
+            for name in names
+            if name in present
+        ]
+        return "(" + " AND ".join(tests) + ")" if tests else "true"
+
+    def derived(name: str, expression: str, kind: str) -> str:
+        return expression if name in present else f"NULL::{kind}"
+
+    # 3. The rows with a value; a blank claim (or report) has no source (or publisher, URL, text) read.
+    return f"""
+CREATE TEMP TABLE hasila_bulk_rows ON COMMIT DROP AS
+SELECT row, {", ".join([*columns, *(f"slug_{name}" for name in reader.choices)])},
+       CASE WHEN NOT blank_claim THEN src_id END AS src_id, CASE WHEN NOT blank_claim THEN src_norm END AS src_norm,
+       CASE WHEN NOT blank_report THEN pub_id END AS pub_id, CASE WHEN NOT blank_report THEN pub_norm END AS pub_norm,
+       d_start, d_end, d_stated, d_pub, CASE WHEN NOT blank_report THEN url_ok END AS url_ok,
+       CASE WHEN NOT blank_report THEN rep_hash END AS rep_hash,
+       CASE WHEN NOT blank_report THEN rep_lang END AS rep_lang,
+       CASE WHEN NOT blank_report THEN rep_search END AS rep_search,
+       blank_claim, blank_report, place_ids, places_raw
+FROM (
+    SELECT c.row, {", ".join(cells)},
+           {"".join(f"l_{name}.slug AS slug_{name}, " for name in reader.choices)}
+           l_source.id AS src_id, l_source.norm AS src_norm,
+           {derived("report_publisher", "l_report_publisher.id", "integer")} AS pub_id,
+           {derived("report_publisher", "l_report_publisher.norm", "text")} AS pub_norm,
+           {", ".join(derived(name, f"l_{name}.date", "date") + f" AS {alias}" for name, alias in _DATE_COLUMNS.items())},
+           {derived("report_url", "l_report_url.ok", "boolean")} AS url_ok,
+           rt.hash AS rep_hash, rt.language AS rep_lang, rt.search AS rep_search,
+           {derived("places", "l_places.ids", "bigint[]")} AS place_ids,
+           {derived("places", "c.places", "text")} AS places_raw,
+           {blank(CLAIM_COLUMNS)} AS blank_claim, {blank(REPORT_COLUMNS)} AS blank_report,
+           {blank(columns)} AS blank_row
+    FROM (SELECT {", ".join(read)} FROM hasila_bulk_raw r OFFSET 0) c
+    {" ".join(joins)}
+    OFFSET 0
+) s
+WHERE NOT blank_row
+"""
 
 
 # The rows' parsed values, one row per file row ------------------------------------------------------------
@@ -857,6 +835,14 @@ LEFT JOIN incidents_incident i ON i.external_id = a.ikey AND a.ikey <> ''
 
 # The staging tables, dropped when the import ends (and at the latest with its transaction).
 _TABLES = (
+    "hasila_bulk_raw",
+    "hasila_bulk_names",
+    "hasila_bulk_dates",
+    "hasila_bulk_slugs",
+    "hasila_bulk_urls",
+    "hasila_bulk_report_texts",
+    "hasila_bulk_place_cells",
+    "hasila_bulk_place_tokens",
     "hasila_bulk_rows",
     "hasila_bulk_place_problems",
     "hasila_bulk",
@@ -885,7 +871,6 @@ class BulkImport:
         self.batch = batch
         self.progress = progress
         self.sql = _Sql()
-        self.texts: dict[str, dict[str, str]] = {}
 
     def _report(self, read: int, valid: int, errors: int, written: int) -> None:
         if self.progress is not None:
@@ -914,7 +899,6 @@ class BulkImport:
         self._memory()
         reader = _Reader(self.data, self.filename)
         self._stage(reader)
-        self.texts = reader.incident_text
         result = HasilaImportResult(dry_run=False, rows=reader.rows)
         self._parse(reader)
         self._row_importer_needed(reader)
@@ -936,38 +920,146 @@ class BulkImport:
     # Staging ------------------------------------------------------------------------------------------------
 
     def _stage(self, reader: _Reader) -> None:
-        columns = [f"{name} text" for name in reader.columns]
-        columns += [f"slug_{name} text" for name in reader.choices]
-        extra = [f"{name} {kind}" for name, kind in _EXTRA_COLUMNS]
+        columns = ", ".join(f"{name} text" for name in reader.columns)
         # Unlogged is not possible for a temporary table, and not needed: temporary tables skip the WAL.
-        self.sql.run(
-            f"CREATE TEMP TABLE hasila_bulk_rows (row integer, {', '.join([*columns, *extra])}) ON COMMIT DROP"
-        )
-        names = ", ".join(reader.copy_columns())
+        self.sql.run(f"CREATE TEMP TABLE hasila_bulk_raw (row integer, {columns}) ON COMMIT DROP")
         raw = self.sql.cursor.cursor  # psycopg's own cursor: Django's has no COPY
         started = copy_started = time.monotonic()
-        with raw.copy(f"COPY hasila_bulk_rows ({names}) FROM STDIN") as copy:
-            for count, row in enumerate(reader, start=1):
+        with raw.copy(f"COPY hasila_bulk_raw (row, {', '.join(reader.columns)}) FROM STDIN") as copy:
+            for row in reader:
                 copy.write_row(row)
-                if count % (PROGRESS_EVERY * 20) == 0 or time.monotonic() - started > 0.5:
-                    self._report(count, 0, 0, 0)
+                if time.monotonic() - started > 0.5:
+                    self._report(reader.read, 0, 0, 0)
                     started = time.monotonic()
         self.sql.timings.append(
-            ("COPY hasila_bulk_rows (Python reading included)", time.monotonic() - copy_started)
+            ("COPY hasila_bulk_raw (Python reading included)", time.monotonic() - copy_started)
         )
+        self._lookups(reader)
+        reader.rows = self.sql.run(_rows_sql(reader))
         self._report(reader.rows, 0, 0, 0)
         if reader.rows == 0:
             raise BulkUnsupported("no data rows")
-        self.sql.run(
-            "CREATE TEMP TABLE hasila_bulk_place_problems (row integer, position integer, token text, "
-            "problem text) ON COMMIT DROP"
+        supersedes = "supersedes_key <> ''" if "supersedes_key" in reader.present else "false"
+        unsupported = self.sql.value(
+            "SELECT CASE WHEN bool_or(starts_with(incident_key, %s) OR starts_with(claim_key, %s)) "
+            f"THEN 'a key naming a database id' WHEN bool_or({supersedes}) THEN 'supersedes_key' END "
+            "FROM hasila_bulk_rows",
+            [INCIDENT_KEY_PREFIX, CLAIM_KEY_PREFIX],
         )
-        if reader.place_problems:
-            with raw.copy(
-                "COPY hasila_bulk_place_problems (row, position, token, problem) FROM STDIN"
-            ) as copy:
-                for problem in reader.place_problems:
-                    copy.write_row(problem)
+        if unsupported:
+            raise BulkUnsupported(unsupported)
+        self.sql.run(
+            "CREATE TEMP TABLE hasila_bulk_place_problems ON COMMIT DROP AS "
+            + (
+                "SELECT r.row, p.position, p.token, p.problem FROM hasila_bulk_rows r "
+                "JOIN hasila_bulk_place_tokens p ON p.raw = r.places_raw"
+                if reader.places_given
+                else "SELECT NULL::integer AS row, NULL::integer AS position, NULL::text AS token, "
+                "NULL::text AS problem WHERE false"
+            )
+        )
+
+    def _lookups(self, reader: _Reader) -> None:
+        """What Python derives from cells, once per distinct cell of each column: the cell as the row importer
+        reads it (``value``) and what it stands for. The staged rows join these tables on the cell as given."""
+        present = reader.present
+        singles = [name for name in _LOOKUPS if name in present]
+        pair = [
+            f"{name} AS {alias}" if name in present else f"''::text AS {alias}"
+            for name, alias in (("report_title", "title"), ("report_text", "text"))
+        ]
+        sets = [f"({name})" for name in singles] + (["(title, text)"] if reader.report_given else [])
+        found = self.sql.rows(
+            f"SELECT {', '.join([*singles, 'title, text' if reader.report_given else 'NULL, NULL'])} "
+            f"FROM (SELECT {', '.join([*singles, *pair])} FROM hasila_bulk_raw) r "
+            f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+        )
+        values: dict[str, set[Any]] = {table: set() for table in _LOOKUPS.values()}
+        reports: set[tuple[str, str]] = set()
+        for *cells, title, text in found:
+            if title is not None:
+                reports.add((title, text))
+            for name, cell in zip(singles, cells, strict=True):
+                if cell is not None:
+                    values[_LOOKUPS[name]].add(cell)
+
+        sources = _Sources()
+
+        def source(raw: str) -> tuple[str, str, int | None, str | None]:
+            name = _clean(raw, "source")
+            return (
+                (raw, name, sources.resolve(name), sources.normalize(name))
+                if name
+                else (raw, name, None, None)
+            )
+
+        def date(raw: str) -> tuple[str, str, datetime.date | None]:
+            value = _clean(raw, "incident_date_start")
+            return raw, value, parse_date(value) if value else None
+
+        def choice(raw: str) -> tuple[str, str, str]:
+            value = _clean(raw, "outcome")
+            return raw, value, _slug(value)
+
+        def url(raw: str) -> tuple[str, str, bool | None]:
+            value = _clean(raw, "report_url")
+            return raw, value, _url_ok(value) if value else None
+
+        def report(title_raw: str, text_raw: str) -> tuple[str, str, str | None, str, str]:
+            title, text = _clean(title_raw, "report_title"), _clean(text_raw, "report_text")
+            words = " ".join(part for part in (title, text) if part)
+            return (
+                title_raw,
+                text_raw,
+                content_hash(text),
+                detect_language(text or title),
+                search_document(words),
+            )
+
+        for table, columns, read in (
+            ("hasila_bulk_names", "id integer, norm text", source),
+            ("hasila_bulk_dates", "date date", date),
+            ("hasila_bulk_slugs", "slug text", choice),
+            ("hasila_bulk_urls", "ok boolean", url),
+        ):
+            self._lookup(f"{table} (raw text, value text, {columns})", map(read, values[table]))
+        self._lookup(
+            "hasila_bulk_report_texts (title text, text text, hash text, language text, search text)",
+            (report(title, text) for title, text in reports),
+        )
+        if reader.places_given:
+            self._places(values["hasila_bulk_place_cells"])
+
+    def _places(self, cells: set[str]) -> None:
+        """The places of each distinct cell of the column places, and the problems of its names."""
+        places = _Places()
+        rows: list[tuple[str, str, list[int] | None]] = []
+        tokens: list[tuple[str, int, str, str]] = []
+        for raw in cells:
+            value = _clean(raw, "places")
+            given = [token.strip() for token in value.split("|") if token.strip()]
+            ids: set[int] = set()
+            bad = False
+            for position, token in enumerate(given):
+                pk, problem = places.resolve(token)
+                if pk is None:
+                    bad = True
+                    tokens.append((raw, position, token, problem))
+                else:
+                    ids.add(pk)
+            rows.append((raw, value, sorted(ids) if given and not bad else None))
+        self._lookup("hasila_bulk_place_cells (raw text, value text, ids bigint[])", rows)
+        self._lookup(
+            "hasila_bulk_place_tokens (raw text, position integer, token text, problem text)", tokens
+        )
+
+    def _lookup(self, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.sql.run(f"CREATE TEMP TABLE {table} ON COMMIT DROP")
+        name = table.split(" ", 1)[0]
+        with self.sql.cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        self.sql.run(f"ANALYZE {name}")
 
     def _parse(self, reader: _Reader) -> None:
         self.sql.run(_parsed_sql(reader.present))
@@ -1328,16 +1420,17 @@ class BulkImport:
         )
 
     def _incident_search_keys(self) -> None:
-        keys = self.sql.rows("SELECT ikey FROM hasila_bulk_incidents WHERE id IS NOT NULL")
-        texts = self.texts
+        # A new incident's title, description and perpetrator are the first non-empty ones of its rows: the
+        # file has no problem, so every non-empty one is the same (the rule "conflict").
+        texts = self.sql.rows(
+            "SELECT ikey, title, description, perpetrator FROM hasila_bulk_incidents WHERE id IS NOT NULL"
+        )
         self.sql.run("CREATE TEMP TABLE hasila_bulk_search_keys (ikey text, search_key text) ON COMMIT DROP")
         with self.sql.cursor.cursor.copy(
             "COPY hasila_bulk_search_keys (ikey, search_key) FROM STDIN"
         ) as copy:
-            for (key,) in keys:
-                known = texts.get(key, {})
-                parts = [known[name] for name in ("title", "description", "perpetrator") if name in known]
-                copy.write_row((key, search_document(" ".join(parts))))
+            for key, *parts in texts:
+                copy.write_row((key, search_document(" ".join(part for part in parts if part is not None))))
 
 
 def bulk_import(data: bytes, *, filename: str, user: User, progress: Progress | None = None) -> BulkOutcome:
