@@ -704,11 +704,16 @@ def _rules(present: set[str], places_given: bool) -> list[_Rule]:
     )
     add(
         1,
-        """SELECT c.row, 'claim_key', 'duplicate', c.first_row::text, c.ckey, c.source_ref, NULL
-           FROM (SELECT row, ckey, coalesce(src_id::text, 'n:' || src_norm) AS source_ref,
-                        min(row) OVER (PARTITION BY coalesce(src_id::text, 'n:' || src_norm), ckey) AS first_row
-                 FROM hasila_bulk WHERE is_claim AND (src_id IS NOT NULL OR src_norm <> '')) c
-           WHERE c.row <> c.first_row""",
+        # Grouped by hashing, not sorted: only keys given twice or more are joined back.
+        """WITH c AS MATERIALIZED (
+               SELECT row, ckey, coalesce(src_id::text, 'n:' || src_norm) AS source_ref FROM hasila_bulk
+               WHERE is_claim AND (src_id IS NOT NULL OR src_norm <> '')
+           ), twice AS (
+               SELECT source_ref, ckey, min(row) AS first_row FROM c GROUP BY source_ref, ckey HAVING count(*) > 1
+           )
+           SELECT c.row, 'claim_key', 'duplicate', t.first_row::text, c.ckey, c.source_ref, NULL
+           FROM c JOIN twice t ON t.source_ref = c.source_ref AND t.ckey = c.ckey
+           WHERE c.row <> t.first_row""",
     )
     for column, name in (("incident_title", "filled_title"), ("incident_date_start", "filled_start")):
         add(
@@ -722,6 +727,13 @@ def _rules(present: set[str], places_given: bool) -> list[_Rule]:
         "NULL FROM hasila_bulk_incidents WHERE ikey <> '' AND existing_id IS NULL AND date_end < date_start",
     )
     return rules
+
+
+# A rule reading one row of hasila_bulk at a time: no sub-query, join or second table (``_problems``).
+_PER_ROW_RULE = re.compile(
+    r"SELECT (?P<select>(?:(?!\b(?:FROM|SELECT|JOIN)\b).)+) FROM hasila_bulk WHERE "
+    r"(?P<where>(?:(?!\b(?:FROM|SELECT|JOIN)\b).)+)"
+)
 
 
 def _message(code: str, row: int, a: Any, b: Any, c: Any, d: Any, sources: dict[int, str]) -> str:
@@ -847,6 +859,7 @@ _TABLES = (
     "hasila_bulk_place_problems",
     "hasila_bulk",
     "hasila_bulk_figure",
+    "hasila_bulk_suspect",
     "hasila_bulk_report_rows",
     "hasila_bulk_reports",
     "hasila_bulk_incidents",
@@ -1215,6 +1228,20 @@ class BulkImport:
 
     def _problems(self, reader: _Reader) -> list[RowError]:
         rules = _rules(reader.present, reader.places_given)
+        # The rules that test one row of hasila_bulk at a time are read from the rows that fail one of them,
+        # found in one pass, instead of each reading every row (a file without problems then has none).
+        per_row = [_PER_ROW_RULE.fullmatch(" ".join(sql.split())) for _, sql in rules]
+        wheres = [match.group("where") for match in per_row if match]
+        self.sql.run(
+            "CREATE TEMP TABLE hasila_bulk_suspect ON COMMIT DROP AS SELECT * FROM hasila_bulk WHERE "
+            + " OR ".join(f"({where})" for where in wheres or ["false"])
+        )
+        rules = [
+            (phase, f"SELECT {match.group('select')} FROM hasila_bulk_suspect WHERE {match.group('where')}")
+            if match
+            else (phase, sql)
+            for (phase, sql), match in zip(rules, per_row, strict=True)
+        ]
         union = " UNION ALL ".join(
             f"SELECT {phase} AS phase, {n} AS rule, * FROM ({sql}) AS r{n}"
             for n, (phase, sql) in enumerate(rules)
