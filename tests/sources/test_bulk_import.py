@@ -300,6 +300,17 @@ def test_reimporting_on_the_bulk_path_changes_nothing(hajin, analyst):
     assert (row.created, row.updated, row.unchanged) == (0, 0, len(ROWS))
 
 
+def test_a_connection_that_used_temporary_tables_before_runs_bulk_imports_too(hajin, analyst):
+    # PostgreSQL refuses a new temp_buffers once a session has used temporary tables: the import then keeps
+    # the session's size instead of failing.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE earlier (n integer) ON COMMIT DROP")
+        cursor.execute("INSERT INTO earlier VALUES (1)")
+    first = bulk_import(csv_file(ROWS), filename="big.csv", user=analyst).result
+    again = bulk_import(csv_file(ROWS), filename="big.csv", user=analyst).result
+    assert (first.ok, first.created, again.ok, again.unchanged) == (True, len(ROWS), True, len(ROWS))
+
+
 def test_a_change_to_a_stored_claim_is_left_to_the_row_importer(hajin, analyst):
     data = csv_file(ROWS)
     bulk_import(data, filename="big.csv", user=analyst)
