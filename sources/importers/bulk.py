@@ -474,9 +474,10 @@ def _figure_message(qualifier: str, problem: str, low: Any, high: Any) -> str:
 
 # Problems ----------------------------------------------------------------------------------------------------
 
-# (phase, SQL) per rule: each SELECT gives row, column, code and up to four arguments. ``phase`` orders the
-# problems of one row and column as the row importer finds them (cells first, then the checks of the file).
-_Rule = tuple[int, str]
+# (phase, SQL, condition) per rule: each SELECT gives row, column, code and up to four arguments. ``phase``
+# orders the problems of one row and column as the row importer finds them (cells first, then the checks of
+# the file). ``condition`` is set on the checks of one row alone (``_rules.check``).
+_Rule = tuple[int, str, str | None]
 
 
 def _valid(number: str) -> str:
@@ -488,30 +489,33 @@ def _rules(present: set[str], places_given: bool) -> list[_Rule]:
     rules: list[_Rule] = []
 
     def add(phase: int, sql: str) -> None:
-        rules.append((phase, sql))
+        rules.append((phase, sql, None))
 
-    add(0, "SELECT row, 'incident_key', 'empty', NULL, NULL, NULL, NULL FROM hasila_bulk WHERE ikey = ''")
-    add(
-        0,
-        f"SELECT row, 'incident_key', 'long', char_length(ikey)::text, '{MAX_LENGTHS['incident_key']}', NULL, "
-        f"NULL FROM hasila_bulk WHERE char_length(ikey) > {MAX_LENGTHS['incident_key']}",
-    )
+    def check(where: str, column: str, code: str, a: str = "NULL", b: str = "NULL") -> None:
+        """A problem found on one row alone, when ``where`` holds; ``code``, ``a`` and ``b`` are SQL. It is
+        read from hasila_bulk_suspect, the rows for which some check holds (``BulkImport._problems``)."""
+        select = f"row, {_literal(column)}, {code}, {a}, {b}, NULL, NULL"
+        rules.append((0, f"SELECT {select} FROM hasila_bulk_suspect WHERE {where}", where))
+
+    def long(column: str, value: str, where: str = "") -> None:
+        limit = MAX_LENGTHS[column]
+        check(
+            f"{where}char_length({value}) > {limit}",
+            column,
+            "'long'",
+            f"char_length({value})::text",
+            f"'{limit}'",
+        )
+
+    check("ikey = ''", "incident_key", "'empty'")
+    long("incident_key", "ikey")
     for column, name in (("incident_title", "title"), ("incident_perpetrator", "perpetrator")):
         if column in present:
-            limit = MAX_LENGTHS[column]
-            add(
-                0,
-                f"SELECT row, '{column}', 'long', char_length({name})::text, '{limit}', NULL, NULL "
-                f"FROM hasila_bulk WHERE char_length({name}) > {limit}",
-            )
+            long(column, name)
     for column, text in (("incident_date_start", "start_text"), ("incident_date_end", "end_text")):
         if column in present:
             extra = "d_start" if column == "incident_date_start" else "d_end"
-            add(
-                0,
-                f"SELECT row, '{column}', 'date', {text}, NULL, NULL, NULL FROM hasila_bulk "
-                f"WHERE {text} <> '' AND {extra} IS NULL",
-            )
+            check(f"{text} <> '' AND {extra} IS NULL", column, "'date'", text)
     for column, slug, value, claim_only in (
         ("incident_date_precision", "precision_text", "date_precision", False),
         ("incident_type", "type_text", "type", False),
@@ -523,17 +527,9 @@ def _rules(present: set[str], places_given: bool) -> list[_Rule]:
         if column not in present:
             continue
         where = "is_claim AND " if claim_only else ""
-        add(
-            0,
-            f"SELECT row, '{column}', 'choice', {slug}, '{column}', NULL, NULL FROM hasila_bulk "
-            f"WHERE {where}{slug} <> '' AND {value} IS NULL",
-        )
+        check(f"{where}{slug} <> '' AND {value} IS NULL", column, "'choice'", slug, f"'{column}'")
         if column in ("outcome", "category"):
-            add(
-                0,
-                f"SELECT row, '{column}', 'empty', NULL, NULL, NULL, NULL FROM hasila_bulk "
-                f"WHERE is_claim AND {slug} = ''",
-            )
+            check(f"is_claim AND {slug} = ''", column, "'empty'")
     if places_given:
         add(
             0,
@@ -541,33 +537,21 @@ def _rules(present: set[str], places_given: bool) -> list[_Rule]:
             "FROM hasila_bulk_place_problems",
         )
     # Claims.
-    add(
-        0,
-        "SELECT row, 'claim_key', 'empty', NULL, NULL, NULL, NULL FROM hasila_bulk WHERE is_claim AND ckey = ''",
-    )
-    add(
-        0,
-        f"SELECT row, 'claim_key', 'long', char_length(ckey)::text, '{MAX_LENGTHS['claim_key']}', NULL, NULL "
-        f"FROM hasila_bulk WHERE is_claim AND char_length(ckey) > {MAX_LENGTHS['claim_key']}",
-    )
-    add(
-        0,
-        "SELECT row, 'source', 'empty', NULL, NULL, NULL, NULL FROM hasila_bulk WHERE is_claim AND source = ''",
-    )
-    add(
-        0,
-        "SELECT row, 'source', CASE WHEN src_norm = '' THEN 'not_source' ELSE 'unknown_source' END, source, "
-        "NULL, NULL, NULL FROM hasila_bulk WHERE is_claim AND source <> '' AND src_id IS NULL",
-    )
+    check("is_claim AND ckey = ''", "claim_key", "'empty'")
+    long("claim_key", "ckey", "is_claim AND ")
+    check("is_claim AND source = ''", "source", "'empty'")
+    unknown = "CASE WHEN {} = '' THEN 'not_source' ELSE 'unknown_source' END"
+    check("is_claim AND source <> '' AND src_id IS NULL", "source", unknown.format("src_norm"), "source")
     for name in ("low", "high", "evidence_start", "evidence_end"):
         if name in present:
-            add(
-                0,
-                f"SELECT row, '{name}', CASE WHEN {name}_num IS NULL THEN 'not_whole' "
-                f"WHEN {name}_num < 0 THEN 'negative' WHEN {name}_num <> trunc({name}_num) THEN 'not_whole' "
-                f"ELSE 'too_large' END, {name}_text, NULL, NULL, NULL FROM hasila_bulk WHERE is_claim "
-                f"AND {name}_text IS NOT NULL AND ({name}_num IS NULL OR {name}_num < 0 "
-                f"OR {name}_num <> trunc({name}_num) OR {name}_num > {MAX_INT})",
+            number = f"{name}_num"
+            check(
+                f"is_claim AND {name}_text IS NOT NULL AND ({number} IS NULL OR {number} < 0 "
+                f"OR {number} <> trunc({number}) OR {number} > {MAX_INT})",
+                name,
+                f"CASE WHEN {number} IS NULL THEN 'not_whole' WHEN {number} < 0 THEN 'negative' "
+                f"WHEN {number} <> trunc({number}) THEN 'not_whole' ELSE 'too_large' END",
+                f"{name}_text",
             )
     add(
         0,
@@ -575,78 +559,49 @@ def _rules(present: set[str], places_given: bool) -> list[_Rule]:
         "'figure', f.qualifier, f.problem, f.low::text, f.high::text FROM hasila_bulk_figure f "
         "WHERE f.problem IS NOT NULL",
     )
-    if "party" in present:
-        add(
-            0,
-            f"SELECT row, 'party', 'long', char_length(party)::text, '{MAX_LENGTHS['party']}', NULL, NULL "
-            f"FROM hasila_bulk WHERE is_claim AND char_length(party) > {MAX_LENGTHS['party']}",
-        )
-    if "words" in present:
-        add(
-            0,
-            f"SELECT row, 'words', 'long', char_length(words)::text, '{MAX_LENGTHS['words']}', NULL, NULL "
-            f"FROM hasila_bulk WHERE is_claim AND char_length(words) > {MAX_LENGTHS['words']}",
-        )
+    for name in ("party", "words"):
+        if name in present:
+            long(name, name, "is_claim AND ")
     if "evidence_start" in present and "evidence_end" in present:
-        add(
-            0,
-            f"SELECT row, 'evidence_start, evidence_end', 'evidence', NULL, NULL, NULL, NULL FROM hasila_bulk "
-            f"WHERE is_claim AND evidence_start_num > evidence_end_num AND {_valid('evidence_start_num')} "
+        check(
+            f"is_claim AND evidence_start_num > evidence_end_num AND {_valid('evidence_start_num')} "
             f"AND {_valid('evidence_end_num')}",
+            "evidence_start, evidence_end",
+            "'evidence'",
         )
     if "stated_on" in present:
-        add(
-            0,
-            "SELECT row, 'stated_on', 'date', stated_text, NULL, NULL, NULL FROM hasila_bulk "
-            "WHERE is_claim AND stated_text <> '' AND d_stated IS NULL",
-        )
+        check("is_claim AND stated_text <> '' AND d_stated IS NULL", "stated_on", "'date'", "stated_text")
     # Reports (rows of claims only: a row without a claim describes its incident alone).
-    report = "is_claim AND has_report"
+    report = "is_claim AND has_report AND "
     if "report_publisher" in present:
-        add(
-            0,
-            f"SELECT row, 'report_publisher', 'empty', NULL, NULL, NULL, NULL FROM hasila_bulk "
-            f"WHERE {report} AND publisher = ''",
-        )
-        add(
-            0,
-            "SELECT row, 'report_publisher', CASE WHEN pub_norm = '' THEN 'not_source' "
-            "ELSE 'unknown_source' END, publisher, NULL, NULL, NULL FROM hasila_bulk "
-            f"WHERE {report} AND publisher <> '' AND pub_id IS NULL",
+        check(f"{report}publisher = ''", "report_publisher", "'empty'")
+        check(
+            f"{report}publisher <> '' AND pub_id IS NULL",
+            "report_publisher",
+            unknown.format("pub_norm"),
+            "publisher",
         )
     else:
-        add(
-            0,
-            f"SELECT row, 'report_publisher', 'empty', NULL, NULL, NULL, NULL FROM hasila_bulk WHERE {report}",
-        )
+        check("is_claim AND has_report", "report_publisher", "'empty'")
     if "report_url" in present:
-        add(
-            0,
-            f"SELECT row, 'report_url', 'long', char_length(url)::text, '{MAX_LENGTHS['report_url']}', NULL, "
-            f"NULL FROM hasila_bulk WHERE {report} AND char_length(url) > {MAX_LENGTHS['report_url']}",
-        )
-        add(
-            0,
-            f"SELECT row, 'report_url', 'url', url, NULL, NULL, NULL FROM hasila_bulk WHERE {report} AND NOT url_ok",
-        )
+        long("report_url", "url", report)
+        check(f"{report}NOT url_ok", "report_url", "'url'", "url")
     if "report_title" in present:
-        limit = MAX_LENGTHS["report_title"]
-        add(
-            0,
-            f"SELECT row, 'report_title', 'long', char_length(report_title)::text, '{limit}', NULL, NULL "
-            f"FROM hasila_bulk WHERE {report} AND char_length(report_title) > {limit}",
-        )
+        long("report_title", "report_title", report)
     if "report_language" in present:
-        add(
-            0,
-            f"SELECT row, 'report_language', 'choice', language_text, 'report_language', NULL, NULL "
-            f"FROM hasila_bulk WHERE {report} AND language_text <> '' AND language_given IS NULL",
+        check(
+            f"{report}language_text <> '' AND language_given IS NULL",
+            "report_language",
+            "'choice'",
+            "language_text",
+            "'report_language'",
         )
     if "report_published_on" in present:
-        add(
-            0,
-            f"SELECT row, 'report_published_on', 'date', published_text, NULL, NULL, NULL FROM hasila_bulk "
-            f"WHERE {report} AND published_text <> '' AND d_pub IS NULL",
+        check(
+            f"{report}published_text <> '' AND d_pub IS NULL",
+            "report_published_on",
+            "'date'",
+            "published_text",
         )
     # Across rows.
     for column, name in (
@@ -727,13 +682,6 @@ def _rules(present: set[str], places_given: bool) -> list[_Rule]:
         "NULL FROM hasila_bulk_incidents WHERE ikey <> '' AND existing_id IS NULL AND date_end < date_start",
     )
     return rules
-
-
-# A rule reading one row of hasila_bulk at a time: no sub-query, join or second table (``_problems``).
-_PER_ROW_RULE = re.compile(
-    r"SELECT (?P<select>(?:(?!\b(?:FROM|SELECT|JOIN)\b).)+) FROM hasila_bulk WHERE "
-    r"(?P<where>(?:(?!\b(?:FROM|SELECT|JOIN)\b).)+)"
-)
 
 
 def _message(code: str, row: int, a: Any, b: Any, c: Any, d: Any, sources: dict[int, str]) -> str:
@@ -1228,23 +1176,16 @@ class BulkImport:
 
     def _problems(self, reader: _Reader) -> list[RowError]:
         rules = _rules(reader.present, reader.places_given)
-        # The rules that test one row of hasila_bulk at a time are read from the rows that fail one of them,
-        # found in one pass, instead of each reading every row (a file without problems then has none).
-        per_row = [_PER_ROW_RULE.fullmatch(" ".join(sql.split())) for _, sql in rules]
-        wheres = [match.group("where") for match in per_row if match]
+        # The checks of one row at a time read only the rows for which one of them holds, found in one pass,
+        # instead of each reading every row (a file without problems then has none).
+        wheres = [where for _, _, where in rules if where is not None]
         self.sql.run(
             "CREATE TEMP TABLE hasila_bulk_suspect ON COMMIT DROP AS SELECT * FROM hasila_bulk WHERE "
-            + " OR ".join(f"({where})" for where in wheres or ["false"])
+            + " OR ".join(f"({where})" for where in wheres)
         )
-        rules = [
-            (phase, f"SELECT {match.group('select')} FROM hasila_bulk_suspect WHERE {match.group('where')}")
-            if match
-            else (phase, sql)
-            for (phase, sql), match in zip(rules, per_row, strict=True)
-        ]
         union = " UNION ALL ".join(
             f"SELECT {phase} AS phase, {n} AS rule, * FROM ({sql}) AS r{n}"
-            for n, (phase, sql) in enumerate(rules)
+            for n, (phase, sql, _) in enumerate(rules)
         )
         found = self.sql.rows(f"SELECT * FROM ({union}) AS problems")
         if not found:
