@@ -131,10 +131,10 @@ def _unneutralise(value: str) -> str:
     return value
 
 
-def _clean(raw: str, column: str) -> str:
-    """A cell as the row importer reads it: a neutralised formula's quote dropped, trimmed unless verbatim."""
-    value = _unneutralise(raw)
-    return value if column in VERBATIM else value.strip()
+def _trimmed(raw: str) -> str:
+    """A cell as the row importer reads it (none of the looked-up columns is verbatim): a neutralised formula's
+    quote dropped, then trimmed."""
+    return _unneutralise(raw).strip()
 
 
 def _url_ok(url: str) -> bool:
@@ -280,6 +280,7 @@ def _unicode_literal(text: str) -> str:
     return "U&'" + "".join(escaped) + "'"
 
 
+_STRIPPED = _unicode_literal(_WHITESPACE)
 _SPACES_ONLY = _unicode_literal("^[" + _WHITESPACE + "]*$")  # a regular expression
 
 
@@ -303,9 +304,7 @@ def _rows_sql(reader: _Reader) -> str:
         if name not in _LOOKUPS:
             value = _unneutralise_sql(f"r.{name}")
             read.append(
-                f"{value} AS {name}"
-                if name in VERBATIM
-                else f"btrim({value}, {_unicode_literal(_WHITESPACE)}) AS {name}"
+                f"{value} AS {name}" if name in VERBATIM else f"btrim({value}, {_STRIPPED}) AS {name}"
             )
     read += [f"r.{name} AS {name}_raw" for name in ("report_title", "report_text") if name in present]
     # 2. The lookups joined, and which parts of the row are blank.
@@ -947,7 +946,7 @@ class BulkImport:
         sources = _Sources()
 
         def source(raw: str) -> tuple[str, str, int | None, str | None]:
-            name = _clean(raw, "source")
+            name = _trimmed(raw)
             return (
                 (raw, name, sources.resolve(name), sources.normalize(name))
                 if name
@@ -955,19 +954,19 @@ class BulkImport:
             )
 
         def date(raw: str) -> tuple[str, str, datetime.date | None]:
-            value = _clean(raw, "incident_date_start")
+            value = _trimmed(raw)
             return raw, value, parse_date(value) if value else None
 
         def choice(raw: str) -> tuple[str, str, str]:
-            value = _clean(raw, "outcome")
+            value = _trimmed(raw)
             return raw, value, _slug(value)
 
         def url(raw: str) -> tuple[str, str, bool | None]:
-            value = _clean(raw, "report_url")
+            value = _trimmed(raw)
             return raw, value, _url_ok(value) if value else None
 
         def report(title_raw: str, text_raw: str) -> tuple[str, str, str | None, str, str]:
-            title, text = _clean(title_raw, "report_title"), _clean(text_raw, "report_text")
+            title, text = _trimmed(title_raw), _unneutralise(text_raw)  # the text is verbatim
             words = " ".join(part for part in (title, text) if part)
             return (
                 title_raw,
@@ -983,8 +982,8 @@ class BulkImport:
             ("hasila_bulk_slugs", "slug text", choice),
             ("hasila_bulk_urls", "ok boolean", url),
         ):
-            self._lookup(f"{table} (raw text, value text, {columns})", map(read, values[table]))
-        self._lookup(
+            self._staged(f"{table} (raw text, value text, {columns})", map(read, values[table]))
+        self._staged(
             "hasila_bulk_report_texts (title text, text text, hash text, language text, search text)",
             (report(title, text) for title, text in reports),
         )
@@ -997,7 +996,7 @@ class BulkImport:
         rows: list[tuple[str, str, list[int] | None]] = []
         tokens: list[tuple[str, int, str, str]] = []
         for raw in cells:
-            value = _clean(raw, "places")
+            value = _trimmed(raw)
             given = [token.strip() for token in value.split("|") if token.strip()]
             ids: set[int] = set()
             bad = False
@@ -1009,12 +1008,13 @@ class BulkImport:
                 else:
                     ids.add(pk)
             rows.append((raw, value, sorted(ids) if given and not bad else None))
-        self._lookup("hasila_bulk_place_cells (raw text, value text, ids bigint[])", rows)
-        self._lookup(
+        self._staged("hasila_bulk_place_cells (raw text, value text, ids bigint[])", rows)
+        self._staged(
             "hasila_bulk_place_tokens (raw text, position integer, token text, problem text)", tokens
         )
 
-    def _lookup(self, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    def _staged(self, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """A temporary table (``table`` is its name and columns) holding ``rows``, copied, with statistics."""
         self.sql.run(f"CREATE TEMP TABLE {table} ON COMMIT DROP")
         name = table.split(" ", 1)[0]
         with self.sql.cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
@@ -1393,12 +1393,13 @@ class BulkImport:
         texts = self.sql.rows(
             "SELECT ikey, title, description, perpetrator FROM hasila_bulk_incidents WHERE id IS NOT NULL"
         )
-        self.sql.run("CREATE TEMP TABLE hasila_bulk_search_keys (ikey text, search_key text) ON COMMIT DROP")
-        with self.sql.cursor.cursor.copy(
-            "COPY hasila_bulk_search_keys (ikey, search_key) FROM STDIN"
-        ) as copy:
-            for key, *parts in texts:
-                copy.write_row((key, search_document(" ".join(part for part in parts if part is not None))))
+        self._staged(
+            "hasila_bulk_search_keys (ikey text, search_key text)",
+            (
+                (key, search_document(" ".join(part for part in parts if part is not None)))
+                for key, *parts in texts
+            ),
+        )
 
 
 def bulk_import(data: bytes, *, filename: str, user: User, progress: Progress | None = None) -> BulkOutcome:
