@@ -300,9 +300,10 @@ def test_reimporting_on_the_bulk_path_changes_nothing(hajin, analyst):
     assert (row.created, row.updated, row.unchanged) == (0, 0, len(ROWS))
 
 
-def test_a_connection_that_used_temporary_tables_before_runs_bulk_imports_too(hajin, analyst):
+def test_a_connection_that_used_temporary_tables_before_runs_bulk_imports_too(hajin, analyst, monkeypatch):
     # PostgreSQL refuses a new temp_buffers once a session has used temporary tables: the import then keeps
-    # the session's size instead of failing.
+    # the session's size instead of failing. A size no session here has asks for that refusal every time.
+    monkeypatch.setattr("sources.importers.bulk.TEMP_BUFFERS", "1111kB")
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE earlier (n integer) ON COMMIT DROP")
         cursor.execute("INSERT INTO earlier VALUES (1)")
