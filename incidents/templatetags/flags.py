@@ -1,10 +1,14 @@
-"""Template helpers for flags: the nav badge's count, a retained figure, a thread's latest comments."""
+"""Template helpers for flags: the nav badge's count, a retained figure, a thread's latest comments, the
+queue's flag buttons."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from incidents.models import Flag, FlagComment, FlagStatus
 from incidents.services import flag_range
@@ -40,3 +44,30 @@ def retained(flag: Any) -> str:
 def latest_comments(flag: Flag, count: int = 3) -> list[FlagComment]:
     """The flag's last ``count`` comments, oldest first (from the prefetched thread when there is one)."""
     return list(flag.comments.all())[-count:]
+
+
+@register.simple_tag(takes_context=True)
+def flag_button(
+    context: template.Context, incident_id: int, outcome: str, category: str, party: str
+) -> SafeString:
+    """The "Flag" form of one queue row: what ``incidents/flags/_flag_button.html`` renders without a bound
+    form (a test keeps the two the same). Including that template once per row took a quarter of the queue
+    page's time."""
+    return format_html(
+        '<form class="row-flag flag-form" method="post" action="{action}" hx-post="{action}" hx-target="this" '
+        'hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+        '<input type="hidden" name="incident" value="{incident}">'
+        '<input type="hidden" name="outcome" value="{outcome}">'
+        '<input type="hidden" name="category" value="{category}">'
+        '<input type="hidden" name="party" value="{party}">'
+        "<details><summary>Flag</summary>"
+        '<label>Note <textarea name="note" rows="2" maxlength="5000" placeholder="What needs checking?">'
+        "</textarea></label>"
+        '<button type="submit">Flag this discrepancy</button></details></form>',
+        action=reverse("flags:create"),
+        token=context.get("csrf_token", ""),
+        incident=incident_id,
+        outcome=outcome,
+        category=category,
+        party=party,
+    )

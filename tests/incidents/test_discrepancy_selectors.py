@@ -57,6 +57,53 @@ def test_writes_outside_the_services_keep_the_queue_exact():
     assert queue() == []
 
 
+def test_one_statement_inserting_claims_of_several_incidents_brings_each_into_the_queue():
+    a, b = make_source("Source A"), make_source("Source B")
+    first, second, third = (
+        make_incident(title) for title in ("Strike on Hajin", "Strike on Susat", "Strike on Sha'fa")
+    )
+    for incident in (first, second, third):
+        make_claim(incident, a, 10)
+    # One INSERT of three rows, no service: the queue's trigger sees every row of the statement.
+    Claim.objects.bulk_create(
+        [
+            Claim(
+                incident=first,
+                claimed_by=b,
+                outcome="killed",
+                category="civilians",
+                low=14,
+                high=14,
+                qualifier="exact",
+                is_current=True,
+            ),
+            Claim(
+                incident=second,
+                claimed_by=b,
+                outcome="killed",
+                category="civilians",
+                low=10,
+                high=10,
+                qualifier="exact",
+                is_current=True,
+            ),
+            Claim(
+                incident=third,
+                claimed_by=b,
+                outcome="killed",
+                category="civilians",
+                low=30,
+                high=30,
+                qualifier="exact",
+                is_current=True,
+            ),
+        ]
+    )
+    assert sorted(queue()) == sorted(
+        [(first.pk, "killed", "civilians", True, 4), (third.pk, "killed", "civilians", True, 20)]
+    )
+
+
 def test_a_flag_brings_an_agreeing_row_into_the_queue_until_it_is_removed(editor):
     a, b = make_source("Source A"), make_source("Source B")
     incident = make_incident("Shelling of Saraqib")

@@ -6,10 +6,13 @@ import datetime
 import re
 
 import pytest
+from django.template import RequestContext, Template
+from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 
 from incidents import services
-from incidents.models import Incident
+from incidents.models import Flag, Incident
 from incidents.selectors import QueueFilters, discrepancy_page
 from tests.factories import make_claim, make_incident, make_source
 from tests.incidents.test_views import text_of
@@ -76,6 +79,39 @@ def test_editors_can_flag_from_the_queue(editor_client, analyst_client, hajin):
     html = editor_client.get(QUEUE).content.decode()
     assert 'hx-post="/queue/flag/"' in html and 'name="category" value="civilians"' in html
     assert "/queue/flag/" not in analyst_client.get(QUEUE).content.decode()
+    # The row's form, submitted with the fields the page gave it (its CSRF token included, under a client
+    # that checks it), flags that row.
+    form = re.search(r'<form class="row-flag flag-form".*?</form>', html, re.S).group(0)
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    assert data["incident"] == str(hajin["incident"].pk) and data["outcome"] == "killed"
+    checking = Client(enforce_csrf_checks=True)
+    checking.cookies = editor_client.cookies
+    response = checking.post(
+        reverse("flags:create"), data | {"note": "SANA 15, SOHR 14"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert Flag.objects.filter(incident=hajin["incident"], outcome="killed", category=data["category"]).exists()
+
+
+def test_the_queues_flag_button_is_the_flag_button_template_unbound(rf, editor):
+    """The queue builds its rows' flag forms in Python (incidents/templatetags/flags.py); the incident page
+    includes the template. Both give the same form."""
+    request = rf.get(QUEUE)
+    request.user = editor
+    context = {"incident_id": 7, "outcome": "killed", "category": "civilians", "party": 'ISIS "fighters" <b>'}
+    from_template = render_to_string("incidents/flags/_flag_button.html", context, request=request)
+    built = Template("{% load flags %}{% flag_button incident_id outcome category party %}").render(
+        RequestContext(request, context)
+    )
+
+    def squeezed(html: str) -> str:
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    # The CSRF tokens are masked differently on each rendering: compared apart.
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.search(built) and token.search(from_template)
+    assert squeezed(token.sub("", built)) == squeezed(token.sub("", from_template))
+    assert "&lt;b&gt;" in built and "<b>" not in built
 
 
 def test_place_filter_takes_the_whole_sub_tree(analyst_client, hajin):
