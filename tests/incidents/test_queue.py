@@ -81,8 +81,9 @@ def test_editors_can_flag_from_the_queue(editor_client, analyst_client, hajin):
     assert "/queue/flag/" not in analyst_client.get(QUEUE).content.decode()
     # The row's form, submitted with the fields the page gave it (its CSRF token included, under a client
     # that checks it), flags that row.
-    form = re.search(r'<form class="row-flag flag-form".*?</form>', html, re.S).group(0)
-    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    form = re.search(r'<form class="row-flag flag-form".*?</form>', html, re.S)
+    assert form is not None
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(0)))
     assert data["incident"] == str(hajin["incident"].pk) and data["outcome"] == "killed"
     checking = Client(enforce_csrf_checks=True)
     checking.cookies = editor_client.cookies
@@ -90,7 +91,9 @@ def test_editors_can_flag_from_the_queue(editor_client, analyst_client, hajin):
         reverse("flags:create"), data | {"note": "SANA 15, SOHR 14"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
-    assert Flag.objects.filter(incident=hajin["incident"], outcome="killed", category=data["category"]).exists()
+    assert Flag.objects.filter(
+        incident=hajin["incident"], outcome="killed", category=data["category"]
+    ).exists()
 
 
 def test_the_queues_flag_button_is_the_flag_button_template_unbound(rf, editor):
