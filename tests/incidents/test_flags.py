@@ -315,6 +315,23 @@ def test_flagging_with_htmx_swaps_in_a_link_to_the_flag(editor_client, hajin):
     assert "<html" not in response.content.decode()
 
 
+def test_a_refused_flag_with_htmx_gives_the_form_back_open_with_the_note_and_the_reason(editor_client, hajin):
+    data = {
+        "incident": hajin["incident"].pk,
+        "outcome": "injured",
+        "category": "people",
+        "note": "<b>why</b>",
+    }
+    response = editor_client.post(reverse("flags:create"), data, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert "<details open>" in html and 'name="csrfmiddlewaretoken"' in html
+    assert ">&lt;b&gt;why&lt;/b&gt;</textarea>" in html  # the note kept, escaped
+    assert 'name="outcome" value="injured"' in html
+    assert '<p class="error" role="alert">' in html and "nothing to flag" in text_of(response)
+    assert not Flag.objects.exists()
+
+
 def test_flagging_a_row_without_figures_shows_the_reason(editor_client, hajin):
     data = {"incident": hajin["incident"].pk, "outcome": "injured", "category": "people"}
     response = editor_client.post(reverse("flags:create"), data)

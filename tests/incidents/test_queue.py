@@ -6,8 +6,6 @@ import datetime
 import re
 
 import pytest
-from django.template import RequestContext, Template
-from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
@@ -94,27 +92,6 @@ def test_editors_can_flag_from_the_queue(editor_client, analyst_client, hajin):
     assert Flag.objects.filter(
         incident=hajin["incident"], outcome="killed", category=data["category"]
     ).exists()
-
-
-def test_the_queues_flag_button_is_the_flag_button_template_unbound(rf, editor):
-    """The queue builds its rows' flag forms in Python (incidents/templatetags/flags.py); the incident page
-    includes the template. Both give the same form."""
-    request = rf.get(QUEUE)
-    request.user = editor
-    context = {"incident_id": 7, "outcome": "killed", "category": "civilians", "party": 'ISIS "fighters" <b>'}
-    from_template = render_to_string("incidents/flags/_flag_button.html", context, request=request)
-    built = Template("{% load flags %}{% flag_button incident_id outcome category party %}").render(
-        RequestContext(request, context)
-    )
-
-    def squeezed(html: str) -> str:
-        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
-
-    # The CSRF tokens are masked differently on each rendering: compared apart.
-    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-    assert token.search(built) and token.search(from_template)
-    assert squeezed(token.sub("", built)) == squeezed(token.sub("", from_template))
-    assert "&lt;b&gt;" in built and "<b>" not in built
 
 
 def test_place_filter_takes_the_whole_sub_tree(analyst_client, hajin):
