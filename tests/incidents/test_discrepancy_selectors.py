@@ -66,38 +66,17 @@ def test_one_statement_inserting_claims_of_several_incidents_brings_each_into_th
         make_claim(incident, a, 10)
     # One INSERT of three rows, no service: the queue's trigger sees every row of the statement.
     Claim.objects.bulk_create(
-        [
-            Claim(
-                incident=first,
-                claimed_by=b,
-                outcome="killed",
-                category="civilians",
-                low=14,
-                high=14,
-                qualifier="exact",
-                is_current=True,
-            ),
-            Claim(
-                incident=second,
-                claimed_by=b,
-                outcome="killed",
-                category="civilians",
-                low=10,
-                high=10,
-                qualifier="exact",
-                is_current=True,
-            ),
-            Claim(
-                incident=third,
-                claimed_by=b,
-                outcome="killed",
-                category="civilians",
-                low=30,
-                high=30,
-                qualifier="exact",
-                is_current=True,
-            ),
-        ]
+        Claim(
+            incident=incident,
+            claimed_by=b,
+            outcome="killed",
+            category="civilians",
+            low=low,
+            high=low,
+            qualifier="exact",
+            is_current=True,
+        )
+        for incident, low in ((first, 14), (second, 10), (third, 30))
     )
     assert sorted(queue()) == sorted(
         [(first.pk, "killed", "civilians", True, 4), (third.pk, "killed", "civilians", True, 20)]
