@@ -241,9 +241,8 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
         return queryset.filter(Q(date_start__gte=value) | Q(date_end__gte=value))
 
     def filter_place(self, queryset: QuerySet[Incident], name: str, value: Place) -> QuerySet[Incident]:
-        return queryset.filter(
-            Exists(Place.objects.filter(incidents=OuterRef("pk"), path__startswith=value.path))
-        )
+        # place_tree holds every place of the incident and their upper places (kept by the database).
+        return queryset.filter(place_tree__contains=[value.pk])
 
     def filter_claims(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
         # Source, outcome and category are applied together in filter_queryset: one claim must match all.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import OpClass
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -80,10 +82,12 @@ class DatePrecision(models.TextChoices):
     # The summary columns are derived from claims; their refresh is not an edit of the incident.
     pghistory.UpdateEvent(
         condition=pghistory.AnyChange(
-            exclude=["summary", "has_conflict", "source_count", "search_key", "updated_at"]
+            exclude=["summary", "has_conflict", "source_count", "search_key", "updated_at", "place_tree"]
         )
     ),
     pghistory.DeleteEvent(),
+    # Derived from the places, which the history of the place links keeps; not copied into every event.
+    exclude=["place_tree"],
 )
 class Incident(NormalizedKeysModel):
     """An event: when, where, what kind, and by whom it is alleged to have been carried out."""
@@ -111,6 +115,10 @@ class Incident(NormalizedKeysModel):
     has_conflict = models.BooleanField(default=False, editable=False)
     source_count = models.PositiveIntegerField(default=0, editable=False)
     search_key = models.TextField(editable=False, default="")
+    # The ids of the places the incident is filed under and of all their upper places, kept by the database
+    # (migration 0011): a place filter is one array test on the incident's own row, or one index look-up,
+    # instead of a join to its places per incident read.
+    place_tree = ArrayField(models.BigIntegerField(), default=list, db_default=[], editable=False)
 
     search_keys = {"search_key": ("title", "description", "perpetrator")}
 
@@ -124,6 +132,7 @@ class Incident(NormalizedKeysModel):
             # The "most sources" sort and its keyset cursor.
             models.Index(fields=["-source_count", "-date_start", "-id"], name="incident_sources_keyset"),
             search_index("incident_search"),
+            GinIndex(fields=["place_tree"], name="incident_place_tree"),
         ]
         permissions = [
             ("edit_others_entries", "Can edit incidents, reports and claims entered by others"),
@@ -139,8 +148,23 @@ class Incident(NormalizedKeysModel):
             ),
         ]
 
+    # Columns the database derives (from claims, from places): statements in SQL write them, never an update
+    # from an instance, whose copy may be older than the row's (an incident saved after its places changed).
+    DERIVED_COLUMNS = ("summary", "has_conflict", "source_count", "place_tree")
+
     def __str__(self) -> str:
         return f"{self.date_start:%Y-%m-%d} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # What Django's save would write (the loaded fields), less the derived columns.
+            skipped = {*self.DERIVED_COLUMNS, *self.get_deferred_fields()}
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in skipped and field.attname not in skipped
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:detail", args=[self.pk])

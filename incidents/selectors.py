@@ -53,8 +53,8 @@ def incident_list_queryset() -> QuerySet[Incident]:
     """Incidents ready for the list: the summary columns carry the sources' figures; ``list_places`` holds
     their places' names (``name_en``, ``name_ar``; upper levels first) and ``retained`` the figures editors
     retained on resolved flags (``outcome``, ``category``, ``party``, ``low``, ``high``)."""
-    # Lists show neither the description nor the search key: neither is read.
-    return Incident.objects.defer("description", "search_key").annotate(
+    # Lists show neither the description, the search key nor the place tree: none is read.
+    return Incident.objects.defer("description", "search_key", "place_tree").annotate(
         list_places=RawSQL(_LIST_PLACES, [], output_field=JSONField()),  # noqa: S611  # constant SQL
         retained=RawSQL(_RETAINED, [FlagStatus.RESOLVED], output_field=JSONField()),  # noqa: S611
     )
@@ -173,7 +173,7 @@ def _prefetched(instance: Any, name: str, objects: list[Any]) -> None:
 def _page_statement() -> tuple[str, dict[str, _Shape]]:
     user = get_user_model()
     shapes = {
-        "incident": _Shape.of(Incident, exclude=("search_key",)),
+        "incident": _Shape.of(Incident, exclude=("search_key", "place_tree")),
         # A place with the names the page shows, and its two upper levels ("Hajin — Deir ez-Zor › Syria").
         "place": _Shape.of(Place, only=("name_en", "name_ar", "parent", "level")),
         "upper": _Shape.of(Place, only=("name_en", "parent")),
@@ -560,11 +560,8 @@ def _queue_conditions(filters: QueueFilters) -> tuple[list[str], dict[str, Any]]
     conditions: list[str] = []
     params: dict[str, Any] = {}
     if filters.place is not None:
-        conditions.append(
-            "AND EXISTS (SELECT 1 FROM incidents_incident_places ip JOIN incidents_place p ON p.id = ip.place_id "
-            "WHERE ip.incident_id = r.incident_id AND p.path LIKE %(place_path)s)"
-        )
-        params["place_path"] = filters.place.path + "%"
+        conditions.append("AND i.place_tree @> ARRAY[%(place)s]::bigint[]")
+        params["place"] = filters.place.pk
     if filters.date_from is not None:
         # An incident over a date range is in if any of its days is.
         conditions.append("AND (i.date_start >= %(date_from)s OR i.date_end >= %(date_from)s)")

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 
-from incidents.models import Claim, Incident, Place
+from incidents.models import Claim, Place
 from sources.models import Source
 
 UNBOUNDED = 2147483647
@@ -419,8 +419,9 @@ def _timeline_claims(filters: TimelineFilters) -> Q:
     if filters.sources:
         q &= Q(claimed_by__in=[s.pk for s in filters.sources])
     if filters.place is not None:
-        # A sub-query, not a join: an incident at two places of the sub-tree still counts once.
-        q &= Q(incident__in=Incident.objects.filter(places__path__startswith=filters.place.path).values("pk"))
+        # The incident's places and their upper places (kept by the database): no join, so an incident at two
+        # places of the sub-tree still counts once.
+        q &= Q(incident__place_tree__contains=[filters.place.pk])
     if filters.outcome:
         q &= Q(outcome=filters.outcome)
     if filters.category:

@@ -816,6 +816,7 @@ _TABLES = (
     "hasila_bulk_insert",
     "hasila_bulk_summaries",
     "hasila_bulk_search_keys",
+    "hasila_bulk_place_trees",
 )
 
 
@@ -1359,17 +1360,28 @@ class BulkImport:
             [list(HEADLINE_CATEGORY_ORDER)],
         )
         self._incident_search_keys()
+        # place_tree (the places and their upper places, which the link triggers keep outside this path): one
+        # computation per distinct set of places in the file.
+        sql.run(
+            """CREATE TEMP TABLE hasila_bulk_place_trees ON COMMIT DROP AS
+               SELECT d.ids, (SELECT array_agg(DISTINCT a.id ORDER BY a.id) FROM incidents_place p
+                              CROSS JOIN LATERAL unnest(string_to_array(btrim(p.path, '/'), '/')::bigint[]) a(id)
+                              WHERE p.id = ANY(d.ids)) AS tree
+               FROM (SELECT DISTINCT place_ids AS ids FROM hasila_bulk_incidents
+                     WHERE id IS NOT NULL AND place_ids IS NOT NULL) d"""
+        )
         outcome.incidents = sql.run(
             """INSERT INTO incidents_incident (id, title, date_start, date_end, date_precision, type, perpetrator,
                    description, external_id, created_by_id, created_at, updated_at, summary, has_conflict,
-                   source_count, search_key)
+                   source_count, search_key, place_tree)
                SELECT i.id, i.title, i.date_start, i.date_end, coalesce(i.date_precision, 'day'),
                       coalesce(i.type, 'other'), coalesce(i.perpetrator, ''), coalesce(i.description, ''), i.ikey,
                       %s, now(), now(), coalesce(s.summary, '{}'::jsonb), coalesce(s.has_conflict, false),
-                      coalesce(s.source_count, 0), coalesce(k.search_key, '')
+                      coalesce(s.source_count, 0), coalesce(k.search_key, ''), coalesce(t.tree, '{}')
                FROM hasila_bulk_incidents i
                LEFT JOIN hasila_bulk_summaries s ON s.id = i.id
                LEFT JOIN hasila_bulk_search_keys k ON k.ikey = i.ikey
+               LEFT JOIN hasila_bulk_place_trees t ON t.ids = i.place_ids
                WHERE i.id IS NOT NULL ORDER BY i.first_row""",
             [user],
         )

@@ -89,6 +89,7 @@ def snapshot() -> dict[str, Any]:
                 i.source_count,
                 i.search_key,
                 tuple(sorted(p.pk for p in i.places.all())),
+                tuple(i.place_tree),
             )
             for i in Incident.objects.prefetch_related("places")
         ),
