@@ -10,10 +10,20 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Field, Func, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Field,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Upper
 from django.forms.utils import flatatt
@@ -36,12 +46,17 @@ def text_search_query(query: str) -> SearchQuery | None:
     the last must be a whole word; the last may be the start of one, as a search typed into a box matches
     while the word is being typed. (Every term as a prefix made a common first word like "غارة" gather
     tens of thousands of index entries: three times slower, for matches nobody typed.)"""
+    raw = raw_tsquery(query)
+    return None if raw is None else SearchQuery(raw, search_type="raw", config="simple")
+
+
+def raw_tsquery(query: str) -> str | None:
+    """The tsquery text of ``text_search_query`` (terms quoted, the last a prefix), or None."""
     terms = search_terms(query)
     if not terms:
         return None
     quoted = ["'" + term.replace("'", "''") + "'" for term in terms]
-    raw = " & ".join([*quoted[:-1], quoted[-1] + ":*"])
-    return SearchQuery(raw, search_type="raw", config="simple")
+    return " & ".join([*quoted[:-1], quoted[-1] + ":*"])
 
 
 def search(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
@@ -55,14 +70,31 @@ def search(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
     return filtered
 
 
-class AnyOfArray(Func):
-    """``expression = ANY(array)``: a condition PostgreSQL answers from an index, also inside an OR (where
-    ``IN (sub-query)`` can only be checked row by row)."""
+class IncidentTextMatch(Func):
+    """An incident whose own text matches a raw tsquery, or that is filed under a place whose names match it.
 
-    arity = 2
-    arg_joiner = " = ANY("  # the two expressions joined, then the parenthesis closed by the template
-    template = "%(expressions)s)"
+    One SQL condition written out: the same statement as the ORM's search vector, array sub-query and OR gave
+    (``search_vector`` and the GIN indexes ``incident_search`` and ``place_search`` read the same expression),
+    which Django took longer to put together than PostgreSQL took to answer. The place branch is an array of
+    ids, which PostgreSQL looks up in the primary key's index and ORs with the text index's bitmap, so each
+    match is read once, straight from that bitmap; as IN (... UNION ...), every match was fetched a second time
+    by id: three times slower for a common word."""
+
     output_field = BooleanField()
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(F("search_key"), F("pk"), Value(raw))
+
+    def as_sql(  # type: ignore[override]  # the condition is written out whole: no function or template
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        key, pk, raw = (compiler.compile(expression) for expression in self.get_source_expressions())
+        match = "to_tsvector('simple'::regconfig, COALESCE({}, '')) @@ to_tsquery('simple'::regconfig, {})"
+        # Only compiled expressions and constants go into the text; the query's words are a parameter.
+        place_match = match.format("p.search_key", raw[0])
+        places = f"SELECT ip.incident_id FROM incidents_incident_places ip WHERE ip.place_id IN (SELECT p.id FROM incidents_place p WHERE {place_match})"  # noqa: S608
+        sql = f"({match.format(key[0], raw[0])} OR {pk[0]} = ANY(ARRAY({places})))"
+        return sql, (*key[1], *raw[1], *pk[1], *raw[1])
 
 
 def _unindexed(name: str) -> OrderBy:
@@ -111,6 +143,30 @@ class _Menus:
     version: int
     places: list[Option]
     sources: list[Option]
+
+    @functools.cached_property
+    def place_ids(self) -> frozenset[str]:
+        return frozenset(value for value, _ in self.places)
+
+    @functools.cached_property
+    def source_ids(self) -> frozenset[str]:
+        return frozenset(value for value, _ in self.sources)
+
+
+class MenuChoiceField(django_filters.fields.ModelChoiceField):  # type: ignore[misc]  # django-filter is untyped
+    """A model choice that takes the menu's word for an id it lists: the filters need only the id, and the menu
+    is current (its version is read per page), so the row is not fetched again. Other ids are looked up."""
+
+    listed: Callable[[], frozenset[str]] | None = None
+
+    def to_python(self, value: Any) -> Any:
+        if self.listed is not None and isinstance(value, str) and value in self.listed():
+            return self.queryset.model(pk=int(value))
+        return super().to_python(value)
+
+
+class MenuChoiceFilter(django_filters.ModelChoiceFilter):  # type: ignore[misc]
+    field_class = MenuChoiceField
 
 
 # This process's menus and the version they were built at (see incidents/migrations/0006_menu_version.py).
@@ -172,14 +228,14 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
     date_to = django_filters.DateFilter(
         label="To", field_name="date_start", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
     )
-    place = django_filters.ModelChoiceFilter(
+    place = MenuChoiceFilter(
         label="Place",
         queryset=Place.objects.all(),
         method="filter_place",
         null_label=None,
         widget=PlainSelect,
     )
-    source = django_filters.ModelChoiceFilter(
+    source = MenuChoiceFilter(
         label="Source", queryset=Source.objects.all(), method="filter_claims", widget=PlainSelect
     )
     outcome = django_filters.ChoiceFilter(
@@ -212,6 +268,11 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
         menus = functools.cache(filter_menus)  # read at most once per form
         place_widget.menu = lambda: place_menu(menus(), selected)
         source_widget.menu = lambda: source_menu(menus())
+        place_field, source_field = self.form.fields["place"], self.form.fields["source"]
+        assert isinstance(place_field, MenuChoiceField)
+        assert isinstance(source_field, MenuChoiceField)
+        place_field.listed = lambda: menus().place_ids
+        source_field.listed = lambda: menus().source_ids
 
     def filter_conflicting(
         self, queryset: QuerySet[Incident], name: str, value: bool | None
@@ -222,19 +283,9 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
         return queryset
 
     def filter_q(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
-        search_query = text_search_query(value)
-        if search_query is None:
-            return queryset
-        # The incidents whose own text matches, or that are filed under a place whose names match: the place
-        # branch is an array of ids, which PostgreSQL looks up in the primary key's index and ORs with the
-        # text index's bitmap, so each match is read once, straight from that bitmap (``filter_queryset``
-        # keeps the planner from walking the date order instead). As IN (... UNION ...), every match was
-        # fetched a second time by id: three times slower for a common word.
-        places = search(Place.objects.order_by(), value).values("pk")
-        by_place = Incident.places.through.objects.filter(place__in=places).values("incident_id")
-        return queryset.alias(search_vector=search_vector()).filter(
-            Q(search_vector=search_query) | AnyOfArray(F("pk"), ArraySubquery(by_place))
-        )
+        raw = raw_tsquery(value)
+        # ``filter_queryset`` keeps the planner from walking the date order instead of the indexes' bitmaps.
+        return queryset if raw is None else queryset.filter(IncidentTextMatch(raw))
 
     def filter_date_from(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
         # An incident over a date range is in if any of its days is.

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_claim, make_incident, make_source
+from tests.factories import make_claim, make_incident, make_place, make_source
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("incidents:list")
@@ -117,14 +117,26 @@ def test_list_runs_a_fixed_number_of_queries(analyst_client, hajin, django_asser
     # figures; the menus' version, and the menus themselves when they changed since this process built them.
     with django_assert_max_num_queries(6):
         assert analyst_client.get(LIST).status_code == 200
-    # The place filter fetches the chosen place once.
-    with django_assert_max_num_queries(5):
-        assert (
-            analyst_client.get(
-                LIST, {"q": "extra", "place": hajin["syria"].pk, "conflicting": ""}
-            ).status_code
-            == 200
+    # A place (or source) the menus list is taken from them: no query of its own.
+    with django_assert_max_num_queries(4):
+        response = analyst_client.get(
+            LIST, {"q": "extra", "place": hajin["syria"].pk, "source": source.pk, "conflicting": ""}
         )
+    assert response.status_code == 200 and "Extra 19" in text_of(response)
+
+
+def test_a_place_below_the_menus_levels_is_looked_up_and_shown_selected(
+    analyst_client, hajin, django_assert_num_queries
+):
+    hamlet = make_place("Hajin farms", parent=hajin["hajin_place"])
+    make_incident("Raid on the farms", places=[hamlet])
+    analyst_client.get(LIST)  # the menus, built once
+    # The four of every page, the place's look-up for the filter and its entry in the menu.
+    with django_assert_num_queries(6):
+        response = analyst_client.get(LIST, {"place": hamlet.pk})
+    text = text_of(response)
+    assert "Raid on the farms" in text and "Coalition strikes on Hajin" not in text
+    assert f'<option value="{hamlet.pk}" selected>' in response.content.decode()
 
 
 def test_detail_sets_every_source_figure_side_by_side(analyst_client, hajin):

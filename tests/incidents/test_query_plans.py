@@ -1,0 +1,36 @@
+"""The list's search and place filter are written so that PostgreSQL can answer them from their indexes: the
+statements the pages send, explained with sequential scans discouraged (a tiny test table would otherwise be
+read whole), name the indexes. A condition that stopped matching its index's expression would not."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("incidents:list")
+
+
+def plan_of_list(client, params) -> str:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(LIST, params).status_code == 200
+    (statement,) = [q["sql"] for q in captured.captured_queries if 'FROM "incidents_incident"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statement)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    return plan
+
+
+def test_a_search_reads_the_text_indexes_of_incidents_and_places(analyst_client, hajin):
+    plan = plan_of_list(analyst_client, {"q": "غارة هجين"})
+    assert "incident_search" in plan
+    assert "place_search" in plan
+
+
+def test_a_place_filter_reads_the_place_tree_index(analyst_client, hajin):
+    plan = plan_of_list(analyst_client, {"place": hajin["deir"].pk})
+    assert "incident_place_tree" in plan
