@@ -103,8 +103,15 @@ class Incident(NormalizedKeysModel):
     external_id = models.CharField(
         max_length=100, blank=True, help_text="Stable key from an import, e.g. 'ged:268767' or 'demo:hajin'."
     )
+    # Who entered a row is shown with it, never searched by: no index to keep on every write (deleting a user,
+    # which sets these to NULL, reads the table instead).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -278,8 +285,14 @@ class Claim(models.Model):
     is_current = models.BooleanField(default=False, editable=False)
     external_id = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True)
+    # Not indexed, as ``Incident.created_by``.
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -127,8 +127,14 @@ class Report(NormalizedKeysModel):
     # NULL for a report without text: several such reports may exist, while equal texts may not.
     content_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     search_key = models.TextField(editable=False, default="")
+    # Not indexed, as ``Incident.created_by``: shown, never searched by.
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     import_batch = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

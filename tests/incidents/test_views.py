@@ -220,3 +220,14 @@ def test_list_rows_link_to_each_incident_under_the_sites_prefix(analyst_client, 
                 assert f'href="{prefix}incidents/{incident.pk}/"' in html
     finally:
         set_script_prefix("/")
+
+
+def test_one_pages_filters_do_not_leak_into_the_next(analyst_client, hajin):
+    """The filter form's class is built once per process: each page still gets its own fields and values."""
+    first = analyst_client.get(LIST, {"q": "hajin", "place": hajin["deir"].pk, "conflicting": "on"})
+    assert "Shelling of al-Dajaj" not in text_of(first)
+    second = analyst_client.get(LIST)
+    html = second.content.decode()
+    assert "Coalition strikes on Hajin" in text_of(second) and "Shelling of al-Dajaj" in text_of(second)
+    assert 'value="hajin"' not in html and f'<option value="{hajin["deir"].pk}" selected>' not in html
+    assert 'name="conflicting" id="id_conflicting" checked' not in html
