@@ -183,6 +183,9 @@ def test_the_bulk_path_stores_what_the_row_importer_stores(hajin, analyst):
     )
     assert bulk_state["reports"] == row_state["reports"]
     assert bulk_state["incidents"] == row_state["incidents"]
+    # Each incident's place tree holds its places and their upper places (Hajin's: Abu Kamal, Deir ez-Zor, Syria).
+    for *_, places, tree in bulk_state["incidents"]:
+        assert set(places) < set(tree) if places else tree == ()
     assert bulk_state["claims"] == row_state["claims"]
     assert bulk_state["queue"] == row_state["queue"] and any(row[4] for row in row_state["queue"])
 
