@@ -33,7 +33,7 @@ import psycopg
 from bench.benchdb import ANALYST, BENCH_DATABASE, BENCH_PASSWORD, EDITOR, connect_kwargs, database_url
 
 # Bump when the generated data changes: a cached database of another version is regenerated.
-DATASET_VERSION = "1"
+DATASET_VERSION = "2"  # 2: the incidents' place trees filled
 SEED = 20240601
 N_SOURCES = 300
 N_PLACES = 8_000
@@ -396,7 +396,13 @@ def generate(url: str) -> None:
         flags = _flags(cur, rng)
         log(f"{flags:,} flags with comments", started)
     with raw.cursor() as cur:
-        # The load skipped the triggers that keep the queue's rows (migration incidents 0005): fill them once.
+        # The load skipped the triggers that keep the incidents' place trees (migration incidents 0011) and
+        # the queue's rows (incidents 0005): fill them once.
+        cur.execute(
+            "SELECT incidents_refresh_place_trees(ARRAY(SELECT DISTINCT incident_id FROM incidents_incident_places))"
+        )
+        cur.execute("SELECT count(*) FROM incidents_incident WHERE place_tree <> '{}'")
+        log(f"{cur.fetchone()[0]:,} place trees", started)
         cur.execute("SELECT incidents_refresh_discrepancy_rows(ARRAY(SELECT id FROM incidents_incident))")
         cur.execute("SELECT count(*) FILTER (WHERE conflict OR flagged) FROM incidents_discrepancy_row")
         log(f"{cur.fetchone()[0]:,} discrepancy queue rows", started)
