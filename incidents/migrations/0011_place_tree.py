@@ -16,6 +16,15 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations, models
 
 SQL = """
+-- The tree of a set of places: their ids and their upper places' ids (a place's path is "/1/5/42/"), sorted.
+-- The bulk import (sources/importers/bulk.py) writes new incidents' trees with it too.
+CREATE FUNCTION incidents_place_tree(place_ids bigint[]) RETURNS bigint[] LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(DISTINCT a.id ORDER BY a.id), '{}')
+    FROM incidents_place p
+    CROSS JOIN LATERAL unnest(string_to_array(btrim(p.path, '/'), '/')::bigint[]) AS a(id)
+    WHERE p.id = ANY(place_ids)
+$$;
+
 CREATE FUNCTION incidents_refresh_place_trees(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     -- The rows are locked first, so that the UPDATE below (a new statement, with a new snapshot) sees the
@@ -23,13 +32,9 @@ BEGIN
     PERFORM 1 FROM incidents_incident WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     UPDATE incidents_incident i SET place_tree = t.tree
     FROM (
-        SELECT x.id, coalesce((
-            SELECT array_agg(DISTINCT a.id ORDER BY a.id)
-            FROM incidents_incident_places ip
-            JOIN incidents_place p ON p.id = ip.place_id
-            CROSS JOIN LATERAL unnest(string_to_array(btrim(p.path, '/'), '/')::bigint[]) AS a(id)
-            WHERE ip.incident_id = x.id
-        ), '{}') AS tree
+        SELECT x.id, incidents_place_tree(ARRAY(
+            SELECT ip.place_id FROM incidents_incident_places ip WHERE ip.incident_id = x.id
+        )) AS tree
         FROM unnest(ids) AS x(id)
     ) t
     WHERE i.id = t.id AND i.place_tree IS DISTINCT FROM t.tree;
@@ -84,7 +89,8 @@ DROP TRIGGER IF EXISTS incident_places_tree_update ON incidents_incident_places;
 DROP TRIGGER IF EXISTS incident_places_tree_truncate ON incidents_incident_places;
 DROP TRIGGER IF EXISTS place_tree_repath ON incidents_place;
 DROP FUNCTION IF EXISTS incidents_place_links_changed(), incidents_place_links_updated(),
-    incidents_place_links_truncated(), incidents_places_repathed(), incidents_refresh_place_trees(bigint[]);
+    incidents_place_links_truncated(), incidents_places_repathed(), incidents_refresh_place_trees(bigint[]),
+    incidents_place_tree(bigint[]);
 """
 
 

@@ -1360,13 +1360,11 @@ class BulkImport:
             [list(HEADLINE_CATEGORY_ORDER)],
         )
         self._incident_search_keys()
-        # place_tree (the places and their upper places, which the link triggers keep outside this path): one
-        # computation per distinct set of places in the file.
+        # place_tree (the places and their upper places, which the link triggers keep outside this path): once
+        # per distinct set of places in the file, by the triggers' own function (migration incidents 0011).
         sql.run(
             """CREATE TEMP TABLE hasila_bulk_place_trees ON COMMIT DROP AS
-               SELECT d.ids, (SELECT array_agg(DISTINCT a.id ORDER BY a.id) FROM incidents_place p
-                              CROSS JOIN LATERAL unnest(string_to_array(btrim(p.path, '/'), '/')::bigint[]) a(id)
-                              WHERE p.id = ANY(d.ids)) AS tree
+               SELECT d.ids, incidents_place_tree(d.ids) AS tree
                FROM (SELECT DISTINCT place_ids AS ids FROM hasila_bulk_incidents
                      WHERE id IS NOT NULL AND place_ids IS NOT NULL) d"""
         )
