@@ -294,17 +294,13 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
         place_field.listed = lambda: menus().place_ids
         source_field.listed = lambda: menus().source_ids
 
-    @classmethod
-    def _form_class(cls, filters: dict[str, Any]) -> type[forms.Form]:
+    def get_form_class(self) -> type[forms.Form]:
+        cls = type(self)
         built: type[forms.Form] | None = cls.__dict__.get("_built_form_class")
         if built is None:
-            fields = {name: filter_.field for name, filter_ in filters.items()}
-            built = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
-            cls._built_form_class = built
+            fields = {name: filter_.field for name, filter_ in self.filters.items()}
+            built = cls._built_form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
         return built
-
-    def get_form_class(self) -> type[forms.Form]:
-        return self._form_class(self.filters)
 
     def filter_conflicting(
         self, queryset: QuerySet[Incident], name: str, value: bool | None
@@ -347,7 +343,7 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
                 Exists(Claim.objects.filter(incident=OuterRef("pk"), is_current=True, **claim_filter))
             )
         order: list[str | OrderBy] = list(SORTS[data.get("sort") or "newest"])
-        if text_search_query(data.get("q") or "") is not None:
+        if raw_tsquery(data.get("q") or "") is not None:
             # A search reads its matches from the text index's bitmap and sorts them. Given the sort's index,
             # the planner walks it instead, expecting a match every few hundred rows: for a word that matches
             # nothing it read all 200,000 incidents, computing each one's text vector (1.5 s).

@@ -77,13 +77,16 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", "Year"
 
 
+# Incident columns the database derives (from claims, from places): statements in SQL write them, never an
+# update from an instance, whose copy may be older than the row's (an incident saved after its places changed).
+INCIDENT_DERIVED_COLUMNS = ("summary", "has_conflict", "source_count", "place_tree")
+
+
 @pghistory.track(
     pghistory.InsertEvent(condition=UNLESS_BULK),
-    # The summary columns are derived from claims; their refresh is not an edit of the incident.
+    # The derived columns' refresh is not an edit of the incident.
     pghistory.UpdateEvent(
-        condition=pghistory.AnyChange(
-            exclude=["summary", "has_conflict", "source_count", "search_key", "updated_at", "place_tree"]
-        )
+        condition=pghistory.AnyChange(exclude=[*INCIDENT_DERIVED_COLUMNS, "search_key", "updated_at"])
     ),
     pghistory.DeleteEvent(),
     # Derived from the places, which the history of the place links keeps; not copied into every event.
@@ -155,21 +158,17 @@ class Incident(NormalizedKeysModel):
             ),
         ]
 
-    # Columns the database derives (from claims, from places): statements in SQL write them, never an update
-    # from an instance, whose copy may be older than the row's (an incident saved after its places changed).
-    DERIVED_COLUMNS = ("summary", "has_conflict", "source_count", "place_tree")
-
     def __str__(self) -> str:
         return f"{self.date_start:%Y-%m-%d} {self.title}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             # What Django's save would write (the loaded fields), less the derived columns.
-            skipped = {*self.DERIVED_COLUMNS, *self.get_deferred_fields()}
+            skipped = {*INCIDENT_DERIVED_COLUMNS, *self.get_deferred_fields()}
             kwargs["update_fields"] = [
                 field.attname
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in skipped and field.attname not in skipped
+                if not field.primary_key and field.attname not in skipped
             ]
         super().save(*args, **kwargs)
 
