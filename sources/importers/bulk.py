@@ -20,8 +20,10 @@ the same problems with the same rows, columns and messages; it is only faster:
    caller's transaction (ids are taken from the sequences first, so that claims can name their incident
    and predecessor). ``is_current`` and ``supersedes`` follow each source's figures for a row ordered by the
    date stated, as ``incidents.services`` places them one by one; the incidents' summary columns are
-   computed from the inserted claims by one statement. pghistory's triggers record every insert, under
-   the caller's ``pghistory.context``.
+   computed from the inserted claims by one statement. The insert events pghistory's triggers would record
+   are written set-based, under the caller's ``pghistory.context``. Where the database role may, the
+   per-row foreign-key checks are turned off for these inserts, and the stored rows the new ones name are
+   locked and checked once per table instead (``key_checks_off``, ``_hold_references``).
 
 What this path does not write is left to the row importer, which then runs on the whole file in the same
 transaction (``BulkUnsupported``): changes to stored incidents or claims (their services check who may edit
@@ -52,11 +54,11 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import DataError, connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 
 from incidents.models import Claim, Incident, Qualifier
 from incidents.services import HEADLINE_CATEGORY_ORDER
-from sources.bulk_writes import bulk_writes
+from sources.bulk_writes import bulk_writes, key_checks_off
 from sources.extraction import detect_language
 from sources.extraction.normalize import search_document
 from sources.importers.base import Progress, RowError
@@ -1234,10 +1236,53 @@ class BulkImport:
         # condition skips them, and the same events are written set-based afterwards (``_history``), under
         # the same context. The queue's claim trigger stands aside too: the claims go in before their new
         # incidents, so it would find none of them; the queue rows are refreshed once everything is in.
+        # Under ``key_checks_off`` (where the role may) the per-row foreign-key checks go too, and
+        # ``_hold_references`` does their work once.
         with bulk_writes():
-            self._insert(outcome)
+            with key_checks_off() as off:
+                if off:
+                    self._hold_references()
+                self._insert(outcome)
+            self._stored_summaries()
         self._history()
         self.sql.run("SELECT incidents_refresh_discrepancy_rows(ARRAY(SELECT id FROM hasila_bulk_summaries))")
+
+    # The stored rows the inserted ones name (their foreign keys): the table and a query of the ids. New rows
+    # name each other too (a claim its new incident, report and predecessor), which exist once all is in.
+    _REFERENCES = (
+        ("auth_user", "SELECT %s::integer"),
+        (
+            "sources_source",
+            "SELECT src_id FROM hasila_bulk_new UNION SELECT pub_id FROM hasila_bulk_reports WHERE pub_id IS NOT NULL",
+        ),
+        ("incidents_place", "SELECT unnest(place_ids) FROM hasila_bulk_incidents WHERE existing_id IS NULL"),
+        (
+            "incidents_incident",
+            "SELECT existing_id FROM hasila_bulk_incidents WHERE ikey IN (SELECT ikey FROM hasila_bulk_new)",
+        ),
+        (
+            "sources_report",
+            "SELECT existing_id FROM hasila_bulk_reports WHERE identity IN (SELECT report_identity FROM hasila_bulk_new)",
+        ),
+    )
+
+    def _hold_references(self) -> None:
+        """What the foreign-key checks at commit would do, once per table instead of once per row and key: lock
+        the stored rows the new rows name (FOR KEY SHARE, the checks' own lock), so that no other transaction can
+        delete one before this one commits, and fail if one was deleted after the file was checked. The job
+        then runs again (``IntegrityError``, as for a key another import took), and the file's check reports
+        the rows naming what is gone."""
+        for table, ids in self._REFERENCES:
+            params = [self.user.pk, self.user.pk] if "%s" in ids else None
+            missing = self.sql.value(
+                f"SELECT (SELECT count(DISTINCT id) FROM ({ids}) w(id)) "
+                f"- (SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id IN ({ids}) FOR KEY SHARE) held)",
+                params,
+            )
+            if missing:
+                raise IntegrityError(
+                    f"{missing} row(s) of {table} named by the file were deleted during the import"
+                )
 
     def _history(self) -> None:
         """The insert events pghistory's triggers would have written, one statement per table."""
@@ -1266,7 +1311,7 @@ class BulkImport:
         sql = self.sql
         user, batch = self.user.pk, self.batch
         # Ids first: claims name their incident, report and predecessor before those rows exist (the foreign
-        # keys are checked at commit).
+        # keys are checked at commit, or not at all under key_checks_off, where all exist by then).
         sql.run(
             """UPDATE hasila_bulk_incidents i SET id = n.id
                FROM (SELECT ikey, nextval(pg_get_serial_sequence('incidents_incident', 'id')) AS id
@@ -1280,6 +1325,9 @@ class BulkImport:
                            AND identity IN (SELECT report_identity FROM hasila_bulk_new) ORDER BY first_row) o) n
                WHERE n.identity = r.identity"""
         )
+        # The planner's figures for the new ids (taken before they were set, it would count one new incident and
+        # join each of them to every place tree in turn).
+        sql.run("ANALYZE hasila_bulk_incidents, hasila_bulk_reports")
         outcome.reports = sql.run(
             """INSERT INTO sources_report (id, publisher_id, url, title, published_on, language, text,
                    content_hash, search_key, entered_by_id, import_batch, created_at, updated_at)
@@ -1388,7 +1436,10 @@ class BulkImport:
                SELECT i.id, unnest(i.place_ids) FROM hasila_bulk_incidents i
                WHERE i.id IS NOT NULL AND i.place_ids IS NOT NULL"""
         )
-        sql.run(
+
+    def _stored_summaries(self) -> None:
+        """The summaries of stored incidents that received new claims."""
+        self.sql.run(
             """UPDATE incidents_incident i
                SET summary = s.summary, has_conflict = s.has_conflict, source_count = s.source_count
                FROM hasila_bulk_summaries s
