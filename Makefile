@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install db db-stop migrate demo run serve test test-fast e2e lint audit format bench bench-data bench-import bench-load bench-faults browser clean
+.PHONY: help install db db-stop migrate demo run serve test test-fast e2e lint audit format bench bench-data bench-import bench-load bench-faults browser wrk clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,14 @@ browser: ## make sure Chromium is there for the browser tests (installs Debian's
 	  else echo "Chromium is missing at $(CHROMIUM): install Debian's 'chromium' package" >&2; exit 1; fi; \
 	fi
 
+wrk: ## make sure wrk is there for the web benchmark (installs Debian's package as root)
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing wrk (Debian package) for the web benchmark"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: install Debian's 'wrk' package" >&2; exit 1; fi; \
+	fi
+
 test: db browser ## the whole suite, browser tests included
 	$(UV) run --frozen pytest -n 2 --create-db $(PYTEST_ARGS)
 
@@ -71,7 +79,7 @@ format: install
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-bench: db ## benchmarks: print figures, assert nothing
+bench: db wrk ## benchmarks: print figures, assert nothing
 	$(PY) bench/extraction.py
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
 	DEBUG=$${DEBUG:-1} $(PY) bench/imports.py

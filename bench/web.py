@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import runpy
+import shutil
 import subprocess
 import sys
 import time
@@ -152,6 +153,8 @@ def load() -> str:
 
 
 def main() -> None:
+    if shutil.which("wrk") is None:  # before minutes of generating the dataset
+        raise SystemExit("wrk is missing: `make wrk` installs Debian's package")
     url = ensure_dataset()
     reference = cpu_reference()
     load_before = load()

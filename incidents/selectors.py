@@ -522,8 +522,8 @@ QUEUE_SORT_CHOICES = [
 ]
 _QUEUE_KEY = ("incident_id", "outcome", "category", "party")
 
-# The queue reads incidents_discrepancy_row, which the database keeps per matrix row with a current claim
-# (migration 0005): one walk of the sort's index over the conflicting or flagged rows finds a page, and only
+# The queue reads incidents_discrepancy_row, which the database keeps for each matrix row whose current claims
+# conflict or that is flagged (migrations 0005 and 0013): one walk of the sort's index finds a page, and only
 # the page's rows have their figures read.
 _QUEUE_SQL = """
 WITH page AS (
