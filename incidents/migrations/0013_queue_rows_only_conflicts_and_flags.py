@@ -6,8 +6,8 @@
 # The refresh computes the same rows as before and keeps those with a conflict or a flag. A flagged row can
 # now be missing when its flag arrives (its figures agree), so the flag trigger refreshes the flag's incident
 # instead of updating a row in place: a few current claims, read under the incident's lock, which
-# flag_discrepancy takes. The clean-up removes the stored rows that are neither; the reverse puts back the
-# rows of every incident with the earlier functions.
+# flag_discrepancy takes. Migration 0014 removes the stored rows that are neither; this one's reverse gives
+# every incident its rows back.
 
 from django.db import migrations
 
@@ -76,7 +76,7 @@ BEGIN
 END $$;
 """
 
-CLEAN_UP = "DELETE FROM incidents_discrepancy_row WHERE NOT (conflict OR flagged);"
+# The reverse gives every incident its rows back, with the earlier function.
 REFILL = "SELECT incidents_refresh_discrepancy_rows(ARRAY(SELECT id FROM incidents_incident));"
 
 
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=ONLY_SHOWN + FLAG_REFRESHES + CLEAN_UP,
+            sql=ONLY_SHOWN + FLAG_REFRESHES,
             reverse_sql=EVERY_ROW + FLAG_UPDATES + REFILL,
         ),
     ]
