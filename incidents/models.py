@@ -255,12 +255,15 @@ class Claim(models.Model):
         related_name="claims",
         help_text="The source that states the figure.",
     )
+    # Indexed only where set (claim_by_report): most claims of a large import name no report, and a null
+    # entry in the index would cost every such insert and be read by no query.
     report = models.ForeignKey(
         Report,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="claims",
+        db_index=False,
         help_text="Where the figure was read; its publisher may differ from the claimant.",
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
@@ -277,8 +280,9 @@ class Claim(models.Model):
     evidence_end = models.PositiveIntegerField(null=True, blank=True)
     stated_on = models.DateField(null=True, blank=True, help_text="When the source stated the figure.")
     status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.CONFIRMED)
-    supersedes = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by"
+    # A claim is superseded by at most one revision: claim_supersedes_once, unique where set (as the report).
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="revisions", db_index=False
     )
     # Maintained by incidents.services: the source's latest confirmed claim for this row of the matrix.
     is_current = models.BooleanField(default=False, editable=False)
@@ -310,6 +314,7 @@ class Claim(models.Model):
                 condition=Q(is_current=True),
                 name="claim_current_by_source",
             ),
+            models.Index(fields=["report"], condition=Q(report__isnull=False), name="claim_by_report"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -346,6 +351,9 @@ class Claim(models.Model):
                 fields=["incident", "claimed_by", "outcome", "category", "party"],
                 condition=Q(is_current=True),
                 name="claim_one_current_per_source_row",
+            ),
+            models.UniqueConstraint(
+                fields=["supersedes"], condition=Q(supersedes__isnull=False), name="claim_supersedes_once"
             ),
             models.UniqueConstraint(
                 fields=["claimed_by", "external_id"],

@@ -52,6 +52,17 @@ def test_database_refuses_two_current_claims_for_one_source_and_row(incident, so
         _raw_claim(incident, sohr, low=15, high=15, is_current=True, status="confirmed").save()
 
 
+def test_database_refuses_a_second_revision_of_one_claim(incident, sohr):
+    first = make_claim(incident, sohr, 14)
+    _raw_claim(incident, sohr, low=15, high=15, supersedes=first, status="candidate").save()
+    with pytest.raises(IntegrityError, match="claim_supersedes_once"), transaction.atomic():
+        _raw_claim(incident, sohr, low=16, high=16, supersedes=first, status="candidate").save()
+    # Claims that revise nothing are not limited: any number of them.
+    for low in (17, 18):
+        _raw_claim(incident, sohr, low=low, high=low, status="candidate").save()
+    assert Claim.objects.filter(incident=incident, supersedes__isnull=True).count() == 3
+
+
 def test_service_validation_names_the_field_for_a_bad_figure(incident, sohr):
     with pytest.raises(ValidationError) as excinfo:
         make_claim(incident, sohr, 14, None, qualifier="range")
