@@ -54,6 +54,6 @@ def test_the_claims_of_a_report_or_a_revision_are_found_through_their_partial_in
     what reads them by value, as a report's page or the deletion of a report or claim does, still uses them."""
     from incidents.models import Claim
 
-    claim = Claim.objects.first()
+    claim = Claim.objects.order_by("pk")[0]
     assert "claim_by_report" in plan_of(Claim.objects.filter(report_id=claim.pk))
     assert "claim_supersedes_once" in plan_of(Claim.objects.filter(supersedes_id=claim.pk))
