@@ -63,6 +63,27 @@ def test_database_refuses_a_second_revision_of_one_claim(incident, sohr):
     assert Claim.objects.filter(incident=incident, supersedes__isnull=True).count() == 3
 
 
+def test_deleting_a_revised_claim_keeps_its_revision_and_a_named_report_cannot_be_deleted(incident, sohr):
+    from django.db.models import ProtectedError
+
+    from sources.models import Report
+    from sources.services import create_report
+
+    report, _ = create_report(publisher=sohr, title="Daily toll", text="قتل 14 مدنيا")
+    first = make_claim(incident, sohr, 14)
+    revision = _raw_claim(
+        incident, sohr, low=15, high=15, supersedes=first, status="candidate", report=report
+    )
+    revision.save()
+    first.delete()
+    revision.refresh_from_db()
+    assert revision.supersedes_id is None  # the revision stays, no longer pointing at the deleted claim
+    with pytest.raises(ProtectedError), transaction.atomic():
+        report.delete()
+    assert Report.objects.filter(pk=report.pk).exists()
+    assert Claim.objects.get(pk=revision.pk).report_id == report.pk
+
+
 def test_service_validation_names_the_field_for_a_bad_figure(incident, sohr):
     with pytest.raises(ValidationError) as excinfo:
         make_claim(incident, sohr, 14, None, qualifier="range")
