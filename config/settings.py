@@ -95,6 +95,8 @@ TEMPLATES = [
                 "config.security.csp_nonce",
             ],
             "string_if_invalid": env.str("TEMPLATE_STRING_IF_INVALID", default=""),
+            # {% url %} remembering plain names' paths (config/template_builtins.py).
+            "builtins": ["config.template_builtins"],
         },
     }
 ]
@@ -151,6 +153,8 @@ STORAGES = {
     },
 }
 
+# Django's database sessions, read with one written-out query (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 # Sessions end this many seconds after logging in (an absolute limit, not an idle timeout).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True

@@ -27,7 +27,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Upper
-from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 
@@ -112,9 +111,10 @@ class PlainSelect(forms.Select):
     """A ``<select>`` built in Python. Django's ``Select`` renders a template per option, which for the
     list's few hundred sources and places cost more than the rest of the page; this widget gives the same
     HTML for flat choices (no option groups, which the list does not use). ``menu``, when set, is called at
-    rendering for the options instead of ``choices`` (which Django normalises item by item)."""
+    rendering for the options' HTML (``options_html``), built once per menu version, instead of ``choices``
+    (which Django normalises item by item); the selected option is marked in that text."""
 
-    menu: Callable[[], Iterable[Option]] | None = None
+    menu: Callable[[], str] | None = None
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
@@ -122,15 +122,55 @@ class PlainSelect(forms.Select):
         final_attrs = self.build_attrs(self.attrs, attrs) | {"name": name}
         selected = {escape(key) for key in self.format_value(value)}
         if self.menu is not None:
-            entries: Iterable[Option] = self.menu()  # already escaped
+            options = self.menu()  # already escaped
+            for key in selected:  # values are unique in a menu: the first match is the option
+                options = options.replace(f'<option value="{key}">', f'<option value="{key}" selected>', 1)
         else:
-            entries = ((escape(str(key)), escape(str(label))) for key, label in self.choices)
-        options = []
-        for key, label in entries:
-            mark = " selected" if key in selected else ""
-            options.append(f'<option value="{key}"{mark}>{label}</option>')
-        html = f"<select{flatatt(final_attrs)}>{''.join(options)}</select>"
-        return mark_safe(html)  # noqa: S308  # every value and label above is escaped; flatatt escapes attrs
+            options = "".join(
+                f'<option value="{key}"{" selected" if key in selected else ""}>{label}</option>'
+                for key, label in ((escape(str(key)), escape(str(label))) for key, label in self.choices)
+            )
+        html = f"<select{_attributes(final_attrs)}>{options}</select>"
+        return mark_safe(html)  # noqa: S308  # every value, label and attribute above is escaped
+
+
+def _attributes(attrs: dict[str, Any]) -> str:
+    """An element's attributes as Django's ``attrs.html`` writes them: ``False`` left out, ``True`` bare."""
+    return "".join(
+        f" {escape(str(key))}" if value is True else f' {escape(str(key))}="{escape(str(value))}"'
+        for key, value in attrs.items()
+        if value is not False
+    )
+
+
+class PlainInputMixin:
+    """An ``<input>`` built in Python, with the HTML of Django's ``input.html``: the filter forms are on the
+    most read pages, and a widget template cost as much as the rest of its field."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]  # a Widget's
+        shown = "" if widget["value"] is None else f' value="{escape(str(widget["value"]))}"'
+        html = f'<input type="{escape(widget["type"])}" name="{escape(name)}"{shown}{_attributes(widget["attrs"])}>'
+        return mark_safe(html)  # noqa: S308  # the type, name, value and every attribute are escaped
+
+
+class PlainTextInput(PlainInputMixin, forms.TextInput):
+    pass
+
+
+class PlainDateInput(PlainInputMixin, forms.DateInput):
+    input_type = "date"
+
+
+class PlainCheckboxInput(PlainInputMixin, forms.CheckboxInput):
+    pass
+
+
+def options_html(entries: Iterable[Option]) -> str:
+    """``<option>`` elements for menu entries whose values and labels are already escaped."""
+    return "".join(f'<option value="{key}">{label}</option>' for key, label in entries)
 
 
 def _ids(value: str | None) -> list[int]:
@@ -153,6 +193,15 @@ class _Menus:
     @functools.cached_property
     def source_ids(self) -> frozenset[str]:
         return frozenset(value for value, _ in self.sources)
+
+    # Each menu's options as HTML, built the first time a page of this process shows it at this version.
+    @functools.cached_property
+    def places_html(self) -> str:
+        return options_html(self.places)
+
+    @functools.cached_property
+    def sources_html(self) -> str:
+        return options_html(self.sources)
 
 
 class MenuChoiceField(django_filters.fields.ModelChoiceField):  # type: ignore[misc]  # django-filter is untyped
@@ -207,28 +256,26 @@ def filter_menus() -> _Menus:
     return _menus
 
 
-def place_menu(menus: _Menus, selected: str | None) -> list[Option]:
-    """The place menu's entries: "Anywhere", then the upper places (and the selected one if deeper)."""
-    places = menus.places
+def place_menu(menus: _Menus, selected: str | None) -> str:
+    """The place menu's options: "Anywhere", then the upper places (and the selected one if deeper)."""
     ids = _ids(selected)
-    if ids and str(ids[0]) not in {value for value, _ in places}:
+    extra = ""
+    if ids and str(ids[0]) not in menus.place_ids:
         # A place below the menu's levels, selected from a link: shown first so the form keeps it.
-        extra = Place.objects.filter(pk=ids[0]).values_list("pk", "level", "name_en", "name_ar")
-        places = _escaped((pk, _place_label(level, en, ar)) for pk, level, en, ar in extra) + places
-    return [("", "Anywhere"), *places]
+        rows = Place.objects.filter(pk=ids[0]).values_list("pk", "level", "name_en", "name_ar")
+        extra = options_html(_escaped((pk, _place_label(level, en, ar)) for pk, level, en, ar in rows))
+    return f'<option value="">Anywhere</option>{extra}{menus.places_html}'
 
 
-def source_menu(menus: _Menus, empty_label: str = "---------") -> list[Option]:
-    return [("", escape(empty_label)), *menus.sources]
+def source_menu(menus: _Menus, empty_label: str = "---------") -> str:
+    return f'<option value="">{escape(empty_label)}</option>{menus.sources_html}'
 
 
 class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
-    q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200)
-    date_from = django_filters.DateFilter(
-        label="From", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200, widget=PlainTextInput)
+    date_from = django_filters.DateFilter(label="From", method="filter_date_from", widget=PlainDateInput)
     date_to = django_filters.DateFilter(
-        label="To", field_name="date_start", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+        label="To", field_name="date_start", lookup_expr="lte", widget=PlainDateInput
     )
     place = MenuChoiceFilter(
         label="Place",
@@ -247,7 +294,7 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
         label="Category", choices=Category.choices, method="filter_claims", widget=PlainSelect
     )
     conflicting = django_filters.BooleanFilter(
-        label="Conflicting only", method="filter_conflicting", widget=forms.CheckboxInput
+        label="Conflicting only", method="filter_conflicting", widget=PlainCheckboxInput
     )
     flag_status = django_filters.ChoiceFilter(
         label="Flag", choices=FlagStatus.choices, method="filter_flag", widget=PlainSelect

@@ -10,7 +10,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
-from incidents.filters import PlainSelect, filter_menus, place_menu, source_menu
+from incidents.filters import (
+    PlainCheckboxInput,
+    PlainDateInput,
+    PlainSelect,
+    filter_menus,
+    place_menu,
+    source_menu,
+)
 from incidents.models import Category, FlagStatus, Incident, Outcome, Place
 from incidents.selectors import QUEUE_SORT_CHOICES, QueueFilters
 from sources.models import Source
@@ -38,20 +45,22 @@ def editors() -> QuerySet[Any]:
 
 
 class QueueFilterForm(forms.Form):
-    # PlainSelect: the long menus rendered without a template per option (incidents.filters).
+    # Widgets built in Python (incidents.filters): the long menus without a template per option.
     place = forms.ModelChoiceField(
         queryset=Place.objects.all(), required=False, empty_label="Anywhere", widget=PlainSelect
     )
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="From", required=False, widget=PlainDateInput)
+    date_to = forms.DateField(label="To", required=False, widget=PlainDateInput)
     source = forms.ModelChoiceField(
         queryset=Source.objects.order_by("name"), required=False, empty_label="Any", widget=PlainSelect
     )
-    outcome = forms.ChoiceField(choices=[("", "Any"), *Outcome.choices], required=False)
-    category = forms.ChoiceField(choices=[("", "Any"), *Category.choices], required=False)
-    status = forms.ChoiceField(label="Flag", choices=STATUS_FILTER_CHOICES, required=False)
-    mine = forms.BooleanField(label="Assigned to me", required=False)
-    sort = forms.ChoiceField(choices=QUEUE_SORT_CHOICES, required=False)
+    outcome = forms.ChoiceField(choices=[("", "Any"), *Outcome.choices], required=False, widget=PlainSelect)
+    category = forms.ChoiceField(choices=[("", "Any"), *Category.choices], required=False, widget=PlainSelect)
+    status = forms.ChoiceField(
+        label="Flag", choices=STATUS_FILTER_CHOICES, required=False, widget=PlainSelect
+    )
+    mine = forms.BooleanField(label="Assigned to me", required=False, widget=PlainCheckboxInput)
+    sort = forms.ChoiceField(choices=QUEUE_SORT_CHOICES, required=False, widget=PlainSelect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

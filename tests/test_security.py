@@ -253,3 +253,44 @@ def test_a_session_lasts_session_cookie_age_seconds(settings, make_user):
     assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 600
     assert client.session.get_expiry_age() == 600
     assert response.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
+
+
+def test_an_expired_or_deleted_session_logs_the_user_out_and_logging_out_ends_it(make_user):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    user(make_user, "Analyst", "ana", "right-pass")
+    client = Client()
+    assert log_in(client, "ana", "right-pass").status_code == 302
+    assert client.get("/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    # Expired in the database (the cookie still sent): back to the login page.
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+    assert log_in(client, "ana", "right-pass").status_code == 302
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.get("/").status_code == 200
+    Session.objects.filter(session_key=key).delete()
+    assert client.get("/").status_code == 302
+
+    # Logging out deletes the session: its cookie, sent again by someone who copied it, opens nothing.
+    assert log_in(client, "ana", "right-pass").status_code == 302
+    copied = Client()
+    copied.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert copied.get("/").status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert copied.get("/").status_code == 302
+
+
+def test_a_page_reads_the_session_in_one_query(analyst_client, hajin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert analyst_client.get("/").status_code == 200
+    session_reads = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]]
+    assert len(session_reads) == 1
+    assert session_reads[0].startswith('SELECT "session_data" FROM "django_session"')
