@@ -12,7 +12,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Q, QuerySet
+
+from config.prepared import prepared_cursor
 
 
 def _permissions_of(user: Any) -> QuerySet[Permission]:
@@ -24,18 +27,26 @@ def _permissions_of(user: Any) -> QuerySet[Permission]:
     ).order_by()
 
 
+def _user_columns(user_model: Any) -> list[str]:
+    return [field.attname for field in user_model._meta.concrete_fields]
+
+
 @functools.cache
 def _user_sql(user_model: Any) -> str:
-    """A user by id, with ``perm_names`` (``app_label.codename`` of their own and their groups'
-    permissions) and ``group_names`` (sorted)."""
+    """A user by id (their model's columns, named: a prepared statement must not change shape under a
+    migration), with ``perm_names`` (``app_label.codename`` of their own and their groups' permissions) and
+    ``group_names`` (sorted)."""
     user = user_model._meta.db_table
+    columns = ", ".join(
+        f"u.{connection.ops.quote_name(field.column)}" for field in user_model._meta.concrete_fields
+    )
     user_perms = user_model.user_permissions.through._meta.db_table
     user_groups = user_model.groups.through._meta.db_table
     group_perms = Group.permissions.through._meta.db_table
     group, permission = Group._meta.db_table, Permission._meta.db_table
     content_type = ContentType._meta.db_table
     return f"""
-        SELECT u.*,
+        SELECT {columns},
                ARRAY(SELECT ct.app_label || '.' || p.codename
                      FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id
                      WHERE p.id IN (SELECT permission_id FROM {user_perms} WHERE user_id = u.id)
@@ -60,9 +71,16 @@ class ModelBackendOneQuery(ModelBackend):
         except ValidationError:
             return None
         # Raw SQL: the same query built through the ORM (two array sub-queries) cost more to compile than to
-        # run, on every request.
-        user = next(iter(user_model._default_manager.raw(_user_sql(user_model), [pk])), None)
-        if user is None or not self.user_can_authenticate(user):
+        # run, on every request; prepared, as PostgreSQL took longer to plan it than to run it (config.prepared).
+        with prepared_cursor() as cursor:
+            cursor.execute(_user_sql(user_model), [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        *values, perm_names, names = row
+        user = user_model.from_db(DEFAULT_DB_ALIAS, _user_columns(user_model), values)
+        user.__dict__.update(perm_names=perm_names, group_names=names)
+        if not self.user_can_authenticate(user):
             return None
         if not getattr(user, "is_superuser", False):
             setattr(user, "_perm_cache", set(user.perm_names))  # type: ignore[attr-defined]  # noqa: B010  # ModelBackend's own attribute

@@ -1,7 +1,8 @@
 """Sessions in the database, as Django's ``db`` engine keeps them, read with one written-out query.
 
 Every page reads the session first. Django's engine reads it through the ORM, whose building of that
-one-line query cost more than PostgreSQL took to answer it; this engine sends the same query written out.
+one-line query cost more than PostgreSQL took to answer it; this engine sends the same query written out,
+as a prepared statement (``config.prepared``).
 Writing, expiry, key rotation and clean-up are Django's own (``SESSION_ENGINE = "config.sessions"``).
 """
 
@@ -14,6 +15,8 @@ from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.utils import timezone
+
+from config.prepared import prepared_cursor
 
 
 def _database() -> str:
@@ -35,7 +38,7 @@ class SessionStore(db.SessionStore):
         """The session's data, or an empty session (and no key) when it is missing or has expired."""
         if self.session_key is None:
             return {}
-        with connections[_database()].cursor() as cursor:
+        with prepared_cursor(_database()) as cursor:
             cursor.execute(_load_sql(), [self.session_key, timezone.now()])
             row = cursor.fetchone()
         if row is None:

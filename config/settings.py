@@ -114,6 +114,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
+# psycopg prepares only the statements config.prepared asks it to: Django's default (None) turns preparing
+# off altogether, and a threshold no statement reaches keeps it from preparing any other on its own.
+DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_hasila")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

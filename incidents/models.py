@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Ceil, Floor, Greatest
-from django.urls import reverse
 
+from config.paths import path_for
 from incidents.comparison import figure_errors
 from sources.bulk_writes import UNLESS_BULK
 from sources.models import Report, Source, search_index
@@ -173,7 +173,7 @@ class Incident(NormalizedKeysModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("incidents:detail", args=[self.pk])
+        return path_for("incidents:detail", self.pk)
 
 
 class Outcome(models.TextChoices):

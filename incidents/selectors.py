@@ -17,6 +17,7 @@ from django.db.models import BooleanField, DateField, DecimalField, JSONField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 
+from config.prepared import prepared_cursor
 from incidents.comparison import Figure, RowComparison, RowFigure, compare, consistency_problems
 from incidents.filters import SORTS
 from incidents.models import (
@@ -225,7 +226,7 @@ SELECT {shapes["incident"].sql("i")},
      LEFT JOIN {table(user._meta.db_table)} fr ON fr.id = f.resolved_by_id
     WHERE f.incident_id = i.id)
 FROM {table(Incident._meta.db_table)} i
-WHERE i.id = ANY(%s)"""  # noqa: S608
+WHERE i.id = ANY(%s::bigint[])"""  # noqa: S608
     return sql, shapes
 
 
@@ -237,7 +238,8 @@ def incident_page(pk: int) -> Incident | None:
 def incident_pages(pks: Iterable[int]) -> dict[int, Incident]:
     """By id, the incidents with what their pages show, in one query."""
     sql, shape = _page_statement()
-    with connection.cursor() as cursor:
+    # Prepared: PostgreSQL took four times longer to plan this statement than to run it (config.prepared).
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [list(pks)])
         rows = cursor.fetchall()
     return {incident.pk: incident for incident in (_page_incident(shape, row) for row in rows)}

@@ -10,8 +10,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Upper
-from django.urls import reverse
 
+from config.paths import path_for
 from sources.bulk_writes import UNLESS_BULK
 from sources.extraction.normalize import normalize_search
 from sources.normalized import NormalizedKeysModel
@@ -71,7 +71,7 @@ class Source(NormalizedKeysModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("sources:detail", args=[self.pk])
+        return path_for("sources:detail", self.pk)
 
 
 # History pages read this model's events by source (event tables index only what is read).
@@ -202,7 +202,7 @@ class ImportJob(models.Model):
         return f"{self.filename} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
-        return reverse("imports:job", args=[self.pk])
+        return path_for("imports:job", self.pk)
 
     @property
     def finished(self) -> bool:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from html import escape
 from typing import Any
 
 from django import forms, template
-from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from config.auth import group_names
+from config.paths import path_for
 from incidents.models import Category, Incident, IncidentType, Outcome
 
 register = template.Library()
@@ -88,15 +87,6 @@ def _text(value: Any) -> str:
     return escape(str(value))
 
 
-@functools.lru_cache(maxsize=16)
-def _detail_url_format(script_prefix: str) -> str:
-    """The incident page's URL with ``{}`` for the id, for the current script prefix (the cache key; ``reverse``
-    reads it itself): resolved once per prefix, as ``reverse`` takes
-    about as long as building the rest of a row."""
-    marker = 2_147_483_647
-    return reverse("incidents:detail", args=[marker]).replace(str(marker), "{}")
-
-
 def _incident_row(incident: Incident) -> str:
     """One row of the list, from ``incidents.selectors.incident_list_queryset``."""
     date = f"{incident.date_start:%Y-%m-%d}"
@@ -131,7 +121,7 @@ def _incident_row(incident: Incident) -> str:
         )
     return (
         f'<tr><td class="nowrap">{date}</td>'
-        f'<td><a href="{_text(_detail_url_format(get_script_prefix()).format(incident.pk))}" {text_attrs(incident.title)}>{_text(incident.title)}</a>'
+        f'<td><a href="{_text(path_for("incidents:detail", incident.pk))}" {text_attrs(incident.title)}>{_text(incident.title)}</a>'
         f"{' ' + conflict if conflict else ''}</td>"
         f"<td>{places}</td>"
         f"<td>{_text(incident_type_label(incident.type))}</td>"
