@@ -3,7 +3,7 @@
 Run: ``uv run python bench/web.py`` (``make bench``). Generates the dataset first if the bench database
 does not hold it (``bench/dataset.py``), serves the app with gunicorn (workers from ``config/gunicorn.py``:
 two per core), logs in as the bench analyst (the queue: the bench editor) and measures each page with
-``wrk -t2 -c16`` (``BENCH_SECONDS`` per page, 10 by default; ``BENCH_PAGES=detail`` measures only the pages
+``wrk -t2 -c16`` after warming every page up for 2 s (``BENCH_SECONDS`` per page, 10 by default; ``BENCH_PAGES=detail`` measures only the pages
 whose name contains it). The queries of each page are counted by
 rendering it in-process through Django's test client against the same database, and any ``COUNT`` without a
 ``WHERE`` on a big table is reported. Prints a table with the targets beside the figures, and the machine's
@@ -166,9 +166,12 @@ def main() -> None:
     results: dict[str, Result] = {}
     with gunicorn(url, PORT) as (base, _master):
         cookies = {ANALYST: log_in(base, ANALYST), EDITOR: log_in(base, EDITOR)}
+        # Every page is warmed up before any is measured (worker imports, templates, menus, connections,
+        # PostgreSQL's caches), so the first page measured is not also the one that warms the server.
+        for _name, kind, path in measured:
+            run_wrk(base + path, cookies[EDITOR if kind == "queue" else ANALYST], 2)
         for name, kind, path in measured:
             cookie = cookies[EDITOR if kind == "queue" else ANALYST]
-            run_wrk(base + path, cookie, 2)  # warm-up: caches, connections, worker imports
             results[name] = run_wrk(base + path, cookie, SECONDS)
             print(f"  measured {name}", flush=True)
     workers = runpy.run_path(str(HERE.parent / "config" / "gunicorn.py"))["workers"]
