@@ -5,7 +5,9 @@ statement is planned again. The reads every page makes (the request's user) and 
 statement took PostgreSQL longer to plan than to run (0.4 ms and 1.3 ms against 0.1 and 0.3 ms, EXPLAIN on
 the benchmark's data). ``prepared_cursor`` gives Django's cursor (its query log, error translation and
 connection health check) over psycopg's server-side binding, and prepares each statement it runs. Only for
-fixed SQL with ids and keys as parameters, whose one plan suits every value. Where statements are rewritten
+fixed SQL with ids and keys as parameters, whose one plan suits every value: PostgreSQL plans a prepared
+statement for its first five runs and then keeps one plan only if it costs no more than those (one id does;
+an array of ids, expected to match several rows, never did, so it was planned on every run anyway). Where statements are rewritten
 on their way (pghistory's context during a write request is sent as a statement before each one, and a
 prepared statement holds one), Django's own cursor is used instead.
 """
