@@ -109,6 +109,8 @@ else:
     DATABASES = {"default": database_settings()}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's PostgreSQL backend whose health check reads the socket instead of sending SELECT 1 (config/postgresql).
+DATABASES["default"]["ENGINE"] = "config.postgresql"
 # A database that cannot be reached fails a request within this many seconds instead of holding a worker
 # (a refused connection fails at once; this bounds an unreachable host). A URL's ?connect_timeout= wins.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
