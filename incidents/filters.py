@@ -232,13 +232,18 @@ def _escaped(rows: Iterable[tuple[Any, str]]) -> list[Option]:
     return [(escape(str(value)), escape(label)) for value, label in rows]
 
 
-def filter_menus() -> _Menus:
+MENU_VERSION_SQL = "SELECT version FROM incidents_menu_version"
+
+
+def filter_menus(version: int | None = None) -> _Menus:
     """The place and source menus, rebuilt only when the database's menu version moved since this process
-    last built them: a page reads one number instead of both tables."""
+    last built them: a page reads one number instead of both tables. ``version``, when given, was read in the
+    same transaction by a statement the page sent anyway (the list's, ``incident_list_queryset``)."""
     global _menus  # one cache per process, replaced whole
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM incidents_menu_version")
-        (version,) = cursor.fetchone()
+    if version is None:
+        with connection.cursor() as cursor:
+            cursor.execute(MENU_VERSION_SQL)
+            (version,) = cursor.fetchone()
     if _menus is None or _menus.version != version:
         # Any place can be filtered on, but the menu lists the upper levels only: a gazetteer has thousands
         # of communities. Sources are listed by name; labels only, a model instance per option cost more
@@ -332,7 +337,9 @@ class IncidentFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-
         place_widget, source_widget = self.form.fields["place"].widget, self.form.fields["source"].widget
         assert isinstance(place_widget, PlainSelect)
         assert isinstance(source_widget, PlainSelect)
-        menus = functools.cache(filter_menus)  # read at most once per form
+        # The menus' version, if the page learns it with its results (the list's rows carry it): no query then.
+        self.menu_version: int | None = None
+        menus = functools.cache(lambda: filter_menus(self.menu_version))  # read at most once per form
         place_widget.menu = lambda: place_menu(menus(), selected)
         source_widget.menu = lambda: source_menu(menus())
         place_field, source_field = self.form.fields["place"], self.form.fields["source"]

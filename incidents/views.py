@@ -39,6 +39,8 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
             )
         except InvalidCursor:
             status = 400
+        if page is not None and page.items:
+            filterset.menu_version = page.items[0].menu_version  # read with the list's rows
     else:
         status = 400
     query = request.GET.copy()

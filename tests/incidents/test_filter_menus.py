@@ -36,9 +36,21 @@ def test_a_page_with_unchanged_menus_reads_only_their_version(analyst_client, ha
     with CaptureQueriesContext(connection) as context:
         html = menu_html(analyst_client)
     tables = " ".join(query["sql"] for query in context.captured_queries)
-    assert "incidents_menu_version" in tables
+    # The version is read inside the list's own statement: no statement of its own.
+    (version_read,) = [q["sql"] for q in context.captured_queries if "incidents_menu_version" in q["sql"]]
+    assert '"incidents_incident"' in version_read
     assert '"sources_source"' not in tables and '"incidents_place"' not in tables
     assert source_option(hajin["sohr"]) in html  # still shown, from this process's copy
+
+
+def test_a_list_with_no_rows_still_reads_the_version_for_its_menus(analyst_client, hajin):
+    menu_html(analyst_client)
+    added = make_source("Airwars")
+    with CaptureQueriesContext(connection) as context:
+        html = menu_html(analyst_client, LIST + "?q=nothingmatchesthis")
+    assert "No incidents match" in html
+    assert source_option(added) in html
+    assert [q for q in context.captured_queries if q["sql"] == "SELECT version FROM incidents_menu_version"]
 
 
 def test_sources_added_renamed_and_removed_appear_in_the_menus_at_once(analyst_client, editor_client, hajin):
