@@ -61,8 +61,8 @@ def test_a_connection_the_server_terminated_is_replaced_before_the_next_request(
         (pid,) = cursor.fetchone()
     with outside() as other:
         # With a timeout, PostgreSQL returns once the backend has gone (its socket closed), not when signalled.
-        (terminated,) = other.execute("SELECT pg_terminate_backend(%s, 10000)", [pid]).fetchone()
-    assert terminated
+        terminated = other.execute("SELECT pg_terminate_backend(%s, 10000)", [pid]).fetchone()
+    assert terminated == (True,)
     # The next request: Django marks the reused connection for checking when a request starts (the test client
     # leaves that out, so it is done here); the check sees the server's goodbye on the socket, and the page is
     # served on a new connection.
