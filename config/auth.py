@@ -27,6 +27,7 @@ def _permissions_of(user: Any) -> QuerySet[Permission]:
     ).order_by()
 
 
+@functools.cache
 def _user_columns(user_model: Any) -> list[str]:
     return [field.attname for field in user_model._meta.concrete_fields]
 

@@ -39,8 +39,6 @@ def _pieces(
         if not found or marker in before or marker in rest:
             return None
         pieces.append(before)
-    if any(marker in rest for marker in _MARKERS):
-        return None
     return (*pieces, rest)
 
 

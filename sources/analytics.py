@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, TruncMonth
-from django.urls import reverse
 
+from config.paths import path_for
 from incidents.models import Claim, Place
 from sources.models import Source
 
@@ -194,8 +194,8 @@ def pair_table(stats: Sequence[PairStats]) -> Table:
     for s in sorted(ordered, key=lambda s: (-s.shared_rows, s.a_name.casefold(), s.b_name.casefold())):
         rows.append(
             (
-                Link(s.a_name, reverse("analytics:source", args=[s.a_id])),
-                Link(s.b_name, reverse("analytics:source", args=[s.b_id])),
+                Link(s.a_name, path_for("analytics:source", s.a_id)),
+                Link(s.b_name, path_for("analytics:source", s.b_id)),
                 s.incidents,
                 s.shared_rows,
                 s.agreements,

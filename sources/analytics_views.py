@@ -12,9 +12,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from config.paths import path_for
 from incidents import history as history_module
 from incidents.models import Category, Claim, Outcome, Place
 from incidents.views import HtmxHttpRequest
@@ -241,7 +241,7 @@ def _back_link(kind: str, obj: Any) -> str | None:
     if obj is None:
         return None
     if kind in ("claim", "flag"):
-        return str(reverse("incidents:detail", args=[obj.incident_id]))
+        return path_for("incidents:detail", obj.incident_id)
     return str(obj.get_absolute_url())
 
 

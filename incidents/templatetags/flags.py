@@ -7,10 +7,10 @@ from typing import Any
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from config.paths import path_for
 from incidents.models import Flag, FlagComment, FlagStatus
 from incidents.services import flag_range
 
@@ -71,7 +71,7 @@ def flag_button(
         "<details{open}><summary>Flag</summary>"
         '<label>Note <textarea name="note" rows="2" maxlength="5000" placeholder="What needs checking?">'
         '{note}</textarea></label><button type="submit">Flag this discrepancy</button></details>{errors}</form>',
-        action=reverse("flags:create"),
+        action=path_for("flags:create"),
         token=CsrfTokenNode().render(context),
         incident=incident_id,
         outcome=outcome,
