@@ -8,11 +8,15 @@ from html import escape
 from typing import Any
 
 from django import forms, template
+from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 
 from config.auth import group_names
 from config.paths import path_for
-from incidents.models import Category, Incident, IncidentType, Outcome
+from incidents.models import Category, FlagStatus, Incident, IncidentType, Outcome
+from incidents.selectors import Cell, Matrix, MatrixRow
+from incidents.templatetags.flags import flag_button
 
 register = template.Library()
 
@@ -159,3 +163,104 @@ def filter_fields(form: forms.Form, clear_url: str) -> SafeString:
         f'<a href="{_text(clear_url)}">Clear</a>\n</div>'
     )
     return mark_safe(f"{fields}\n{actions}")  # noqa: S308
+
+
+def _day(value: Any, empty: str = "") -> str:
+    """The template's ``date:"j M Y"`` (months named as the template names them)."""
+    return date_filter(value, "j M Y") if value else empty
+
+
+def _matrix_cell(cell: Cell | None) -> str:
+    if cell is None:
+        return '<td class="cell"><span class="muted" title="This source gives no figure for this row">—</span></td>'
+    claim = cell.claim
+    parts = [
+        f'<td class="cell"><span class="figure num" data-source="{_text(claim.claimed_by.name)}">'
+        f"{_text(claim.figure)}</span>"
+    ]
+    if claim.words:
+        parts.append(f'<q class="words" {text_attrs(claim.words)}>{_text(claim.words)}</q>')
+    parts.append("<details><summary>Evidence</summary>")
+    if claim.evidence:
+        parts.append(f"<blockquote {text_attrs(claim.evidence)}>{_text(claim.evidence)}</blockquote>")
+    stated = f'<p class="muted">Stated {_text(_day(claim.stated_on, "(date unknown)"))}'
+    report = claim.report
+    if report is not None:
+        stated += f" · via <bdi>{_text(report.publisher.name)}</bdi>"
+        if report.url:
+            stated += f': <a href="{_text(report.url)}" rel="noopener noreferrer">report</a>'
+    parts.append(stated + "</p>")
+    if cell.earlier:
+        earlier = "".join(
+            f'<li><span class="num">{_text(old.figure)}</span> <span class="muted">{_text(_day(old.stated_on))}</span></li>'
+            for old in cell.earlier
+        )
+        parts.append(f'<p>Earlier figures from this source:</p><ol class="revisions">{earlier}</ol>')
+    parts.append("</details>")
+    if cell.revised:
+        parts.append('<span class="revised" title="This source revised its figure">revised ↻</span>')
+    return "".join(parts) + "</td>"
+
+
+def _matrix_verdict(context: template.Context, incident: Incident, row: MatrixRow) -> str:
+    comparison, flag = row.comparison, row.flag
+    if comparison.agree is None:
+        verdict = '<span class="mark single">● Single source</span>'
+    elif comparison.conflict:
+        verdict = '<strong class="mark conflict">✕ Conflict</strong>'
+    else:
+        verdict = '<span class="mark agree">✓ Agree</span>'
+    if comparison.spread is not None and comparison.agree is not None:
+        verdict += (
+            f'<br><span class="muted">spread {_text(comparison.spread)} '
+            f"({_text(percent(comparison.relative_spread))})</span>"
+        )
+    perms = context.get("perms")
+    if flag is not None:
+        verdict += f'<br><span class="flag-status">Flag: {_text(flag.get_status_display())}</span>'
+        link = ""
+        if perms is not None and "incidents.view_flag" in perms:
+            link = f'<a href="{_text(path_for("flags:detail", flag.pk))}">View flag ›</a>'
+        verdict += f'<div class="row-flag">{link}</div>'
+    elif comparison.conflict and perms is not None and "incidents.add_flag" in perms:
+        verdict += flag_button(context, incident.pk, row.outcome, row.category, row.party)
+    return f'<td class="verdict">{verdict}</td>'
+
+
+def _matrix_consensus(row: MatrixRow) -> str:
+    consensus, flag = row.comparison.consensus, row.flag
+    if consensus is not None:
+        figure = _text(consensus.low) + (
+            "" if consensus.high == consensus.low else f"–{_text(consensus.high)}"
+        )
+        text = (
+            f'<span class="num">{figure}</span><br>'
+            f'<span class="muted rule">{_text(row.comparison.consensus_rule)}</span>'
+        )
+    else:
+        text = '<span class="muted">no figure stated</span>'
+    if flag is not None and flag.status == FlagStatus.RESOLVED:
+        low, high = flag.resolution_low, flag.resolution_high
+        retained_figure = _text(low) + (f"–{_text(high)}" if high and high != low else "")
+        text += f"<br><strong>Retained: {retained_figure}</strong>"
+    return f'<td class="consensus">{text}</td>'
+
+
+@register.simple_tag(takes_context=True)
+def matrix_rows(context: template.Context, incident: Incident, matrix: Matrix) -> SafeString:
+    """The rows of the incident page's figures side by side (``incidents.selectors.comparison_matrix``): each
+    source's current figure with its words, evidence, report and earlier figures, the row's verdict, flag and
+    consensus. Built here rather than in the template, as the list's rows (``incident_rows``): the template
+    engine's loops over rows and cells were a third of the incident page's time. Every text is escaped."""
+    rows = []
+    for row in matrix.rows:
+        data_row = f"{row.outcome}-{row.category}" + (f"-{slugify(row.party)}" if row.party else "")
+        rows.append(
+            f'<tr class="{"conflict" if row.comparison.conflict else ""}" data-row="{_text(data_row)}">'
+            f'<th scope="row">{_text(row.label)}</th>'
+            + "".join(_matrix_cell(cell) for cell in row.cells)
+            + _matrix_verdict(context, incident, row)
+            + _matrix_consensus(row)
+            + "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308
