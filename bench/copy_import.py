@@ -94,6 +94,14 @@ def claims_csv(rows: int, pcodes: list[str], prefix: str) -> bytes:
     return "".join(lines).encode()
 
 
+def server_settings(url: str) -> str:
+    """The server settings a bulk import's time depends on most (README, "Benchmarks")."""
+    names = ("shared_buffers", "max_wal_size", "work_mem", "synchronous_commit", "server_version")
+    with psycopg.connect(**connect_kwargs(url)) as conn:
+        values = [conn.execute(f"SHOW {name}").fetchone()[0] for name in names]  # type: ignore[index]
+    return "server: " + ", ".join(f"{name} {value}" for name, value in zip(names, values, strict=True))
+
+
 def plain_copy(url: str, data: bytes) -> float:
     """Seconds to COPY the file into an unlogged table of text columns: what any import costs at least."""
     columns = HEADER.strip().split(",")
@@ -155,6 +163,7 @@ def main() -> None:
         f"bulk import: {args.rows:,} claims, {args.rows // CLAIMS_PER_INCIDENT:,} incidents, "
         f"{len(data) / 1_048_576:.0f} MB CSV; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}"
     )
+    print(f"  {server_settings(url)}")
     seconds = plain_copy(url, data)
     print(
         f"  plain COPY into an unlogged text table: {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  (the limit)"
