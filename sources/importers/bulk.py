@@ -94,6 +94,11 @@ MAX_INT = 2_147_483_647
 # For the bulk import's transaction only (``BulkImport._memory``); memory is taken as the statements need it.
 WORK_MEM = "256MB"
 TEMP_BUFFERS = "1GB"
+# The staging tables are analysed for the planner's row counts and the spread of their keys, which a sample of
+# 3,000 rows gives as well as PostgreSQL's 30,000 for plans of hash joins over whole tables: on 250,000 rows
+# their ANALYZE took 2.4-2.9 s at the default target (100) and 0.25 s at this one. The transaction analyses
+# only its temporary tables.
+STATISTICS_TARGET = "10"
 _DATE_COLUMNS = {
     "incident_date_start": "d_start",
     "incident_date_end": "d_end",
@@ -856,8 +861,10 @@ class BulkImport:
 
     def _memory(self) -> None:
         """Memory for this transaction's statements and staging tables: PostgreSQL's defaults (4 MB per sort or
-        hash, 8 MB of buffers for temporary tables) would spill most of a large file to disk."""
+        hash, 8 MB of buffers for temporary tables) would spill most of a large file to disk. And a smaller
+        sample for the staging tables' statistics (``STATISTICS_TARGET``)."""
         self.sql.run("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+        self.sql.run("SELECT set_config('default_statistics_target', %s, true)", [STATISTICS_TARGET])
         try:
             with transaction.atomic():
                 self.sql.run("SELECT set_config('temp_buffers', %s, true)", [TEMP_BUFFERS])
