@@ -16,7 +16,8 @@ from config.auth import group_names
 from config.paths import path_for
 from incidents.models import Category, FlagStatus, Incident, IncidentType, Outcome
 from incidents.selectors import Cell, Matrix, MatrixRow
-from incidents.templatetags.flags import flag_button
+from incidents.services import flag_range
+from incidents.templatetags.flags import flag_button, retained
 
 register = template.Library()
 
@@ -230,19 +231,14 @@ def _matrix_verdict(context: template.Context, incident: Incident, row: MatrixRo
 def _matrix_consensus(row: MatrixRow) -> str:
     consensus, flag = row.comparison.consensus, row.flag
     if consensus is not None:
-        figure = _text(consensus.low) + (
-            "" if consensus.high == consensus.low else f"–{_text(consensus.high)}"
-        )
         text = (
-            f'<span class="num">{figure}</span><br>'
+            f'<span class="num">{_text(flag_range(consensus.low, consensus.high))}</span><br>'
             f'<span class="muted rule">{_text(row.comparison.consensus_rule)}</span>'
         )
     else:
         text = '<span class="muted">no figure stated</span>'
     if flag is not None and flag.status == FlagStatus.RESOLVED:
-        low, high = flag.resolution_low, flag.resolution_high
-        retained_figure = _text(low) + (f"–{_text(high)}" if high and high != low else "")
-        text += f"<br><strong>Retained: {retained_figure}</strong>"
+        text += f"<br><strong>Retained: {_text(retained(flag))}</strong>"
     return f'<td class="consensus">{text}</td>'
 
 
@@ -251,7 +247,8 @@ def matrix_rows(context: template.Context, incident: Incident, matrix: Matrix) -
     """The rows of the incident page's figures side by side (``incidents.selectors.comparison_matrix``): each
     source's current figure with its words, evidence, report and earlier figures, the row's verdict, flag and
     consensus. Built here rather than in the template, as the list's rows (``incident_rows``): the template
-    engine's loops over rows and cells were a third of the incident page's time. Every text is escaped."""
+    engine's loops over rows and cells took about a third of the incident page's rendering (an incident of
+    several rows and sources). Every text is escaped."""
     rows = []
     for row in matrix.rows:
         data_row = f"{row.outcome}-{row.category}" + (f"-{slugify(row.party)}" if row.party else "")
