@@ -88,3 +88,12 @@ def test_the_claims_of_a_report_or_a_revision_are_found_through_their_partial_in
         (Claim.objects.filter(supersedes_id=1), "claim_supersedes_once"),
     ):
         assert index in plan(*queryset.query.sql_with_params())
+
+
+def test_a_search_finds_the_words_its_last_term_starts_in_their_index(analyst_client, hajin, filler):
+    # The filler adds 2,001 words ("filler", "1" ... "2000"); the index is a btree in byte order ("C"), in
+    # which a LIKE 'start%' is a range.
+    with CaptureQueriesContext(connection) as captured:
+        assert analyst_client.get(LIST, {"q": "غارة هجي"}).status_code == 200
+    (lookup,) = [q["sql"] for q in captured.captured_queries if "incidents_search_word" in q["sql"]]
+    assert "incidents_search_word_pkey" in plan(lookup.replace("%", "%%"), ())

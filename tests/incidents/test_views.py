@@ -117,8 +117,9 @@ def test_list_runs_a_fixed_number_of_queries(analyst_client, hajin, django_asser
     # figures; the menus' version, and the menus themselves when they changed since this process built them.
     with django_assert_max_num_queries(6):
         assert analyst_client.get(LIST).status_code == 200
-    # A place (or source) the menus list is taken from them: no query of its own.
-    with django_assert_max_num_queries(4):
+    # A place (or source) the menus list is taken from them: no query of its own; a search looks up the
+    # words its last term starts (incidents_search_word).
+    with django_assert_max_num_queries(5):
         response = analyst_client.get(
             LIST, {"q": "extra", "place": hajin["syria"].pk, "source": source.pk, "conflicting": ""}
         )

@@ -491,3 +491,12 @@ def test_an_upload_above_the_threshold_runs_as_a_job_whose_page_shows_progress_t
     assert "hx-trigger" not in response.content.decode()  # polling stops
     assert f"{rows} rows: {rows} created, 0 updated, 0 unchanged." in text_of(response)
     assert stored() == (rows, rows, rows)
+
+
+def test_the_incidents_of_a_bulk_import_are_found_by_the_start_of_their_words(hajin, analyst, analyst_client):
+    """The search's word list (incidents_search_word) takes the words of incidents the bulk path inserts: "strik"
+    starts "strikes" (the Hajin fixture) and, once imported, "strike"."""
+    result = bulk_import(csv_file(ROWS), filename="big.csv", user=analyst).result
+    assert result.ok, result.errors
+    text = text_of(analyst_client.get("/", {"q": "strik"}))
+    assert "Strike on Hajin" in text and "Coalition strikes on Hajin" in text
