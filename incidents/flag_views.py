@@ -29,10 +29,11 @@ from incidents.flag_forms import (
     ResolveForm,
     StatusForm,
 )
-from incidents.models import Flag, FlagComment, Incident
+from incidents.models import Flag, FlagComment
 from incidents.selectors import (
     InvalidCursor,
     MatrixRow,
+    QueueIncident,
     comparison_matrix,
     discrepancy_page,
     incident_page,
@@ -55,7 +56,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     """Every discrepancy with its figures side by side, filtered and sorted; htmx gets the results only."""
     form = QueueFilterForm(request.GET)
     page = None
-    incidents: dict[int, tuple[Incident, list[str]]] = {}
+    incidents: dict[int, tuple[QueueIncident, list[str]]] = {}
     status = 400
     if form.is_valid():
         try:

@@ -375,14 +375,19 @@ class Claim(models.Model):
     @property
     def figure(self) -> str:
         """The figure in words a reader expects: "15", "at least 14", "14-21", "dozens (unspecified)"."""
-        if self.qualifier == Qualifier.UNSPECIFIED:
-            return "unspecified"
-        if self.qualifier == Qualifier.RANGE:
-            return f"{self.low}–{self.high}"
-        if self.qualifier == Qualifier.EXACT:
-            return str(self.low)
-        value = self.high if self.qualifier == Qualifier.UP_TO else self.low
-        return f"{Qualifier(self.qualifier).label} {value}"
+        return figure_text(self.low, self.high, self.qualifier)
+
+
+def figure_text(low: int | None, high: int | None, qualifier: str) -> str:
+    """A stated figure in words (``Claim.figure``)."""
+    if qualifier == Qualifier.UNSPECIFIED:
+        return "unspecified"
+    if qualifier == Qualifier.RANGE:
+        return f"{low}–{high}"
+    if qualifier == Qualifier.EXACT:
+        return str(low)
+    value = high if qualifier == Qualifier.UP_TO else low
+    return f"{Qualifier(qualifier).label} {value}"
 
 
 class FlagStatus(models.TextChoices):

@@ -211,3 +211,29 @@ def test_the_queue_runs_a_fixed_number_of_queries(
         response = editor_client.get(QUEUE, {"place": hajin["syria"].pk, "sort": "spread"})
     assert response.status_code == 200
     assert len(rows(response)) == min(count + 1, 25)
+
+
+def test_the_queue_finds_the_consistency_problems_the_incident_page_finds(analyst_client, hajin):
+    """The queue reads only current claims and the figures they replaced; the incident page reads them all:
+    both lists are the same, in the same order."""
+    from incidents.selectors import comparison_matrix, incident_page, queue_incidents
+
+    incident, sohr, sana = hajin["incident"], hajin["sohr"], hajin["sana"]
+    later = datetime.date(2018, 11, 5)
+    make_claim(incident, sohr, 12, category="children", stated_on=later)  # parts above the whole
+    make_claim(incident, sohr, 4, category="women", stated_on=later)  # lowered, no comment
+    make_claim(incident, sana, 10, stated_on=later, note="Recounted by the hospital")  # lowered, explained
+    make_claim(incident, sana, 30, 40, category="people", stated_on=later)
+    make_claim(incident, sana, 50, category="children", stated_on=later)  # above people
+    make_claim(incident, sohr, 20, qualifier="at_least", category="men", party="ISIS")  # a party: not a part
+    make_claim(incident, sana, None, qualifier="unspecified", category="women")
+    other = make_incident("Nothing wrong")
+    make_claim(other, sohr, 3)
+    loaded = incident_page(incident.pk)
+    assert loaded is not None
+    page = comparison_matrix(loaded).problems
+    assert len(page) == 4
+    found = queue_incidents([incident.pk, other.pk])
+    assert found[incident.pk][1] == page
+    assert found[other.pk][1] == []
+    assert found[incident.pk][0].place_names == ["Hajin"]
