@@ -237,3 +237,15 @@ def test_the_queue_finds_the_consistency_problems_the_incident_page_finds(analys
     assert found[incident.pk][1] == page
     assert found[other.pk][1] == []
     assert found[incident.pk][0].place_names == ["Hajin"]
+
+
+def test_the_queue_rows_escape_what_sources_and_analysts_wrote(editor_client, analyst_client, hajin):
+    incident = make_incident('<script>alert("t")</script> غارة', places=[hajin["idlib"]])
+    make_claim(incident, make_source("<b>Loud</b> & co"), 3)
+    make_claim(incident, hajin["sana"], 9)
+    html = editor_client.get(QUEUE).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; غارة" in html
+    assert '<span class="source">&lt;b&gt;Loud&lt;/b&gt; &amp; co:</span>' in html
+    # Editors get a flag form on each unflagged row; analysts, who may not flag, get none.
+    assert html.count('class="row-flag flag-form"') == 2
+    assert 'class="row-flag flag-form"' not in analyst_client.get(QUEUE).content.decode()
