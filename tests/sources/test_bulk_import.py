@@ -264,6 +264,49 @@ def test_a_bulk_import_adds_claims_to_a_stored_incident_as_the_services_do(hajin
     assert bulk_state == row_state
 
 
+def test_a_bulk_import_refreshes_the_queue_rows_of_a_stored_flagged_incident_whose_figures_agree(
+    hajin, analyst, editor
+):
+    from incidents.models import Incident
+    from incidents.services import flag_discrepancy
+
+    HasilaImporter().run(
+        csv_file(["b:9,Strike,2018-11-05,,,,,b-1,SOHR,killed,civilians,,,3,,,,,,,,,"]),
+        filename="c.csv",
+        user=analyst,
+        dry_run=False,
+    )
+    incident = Incident.objects.get(external_id="b:9")
+    flag_discrepancy(incident=incident, outcome="killed", category="civilians", user=editor)
+    # Another source agrees (no conflict anywhere): the flagged row's sources and range still change.
+    more = csv_file(["b:9,,,,,,,b-2,SANA,killed,civilians,,at_least,2,,,,,,,,,"])
+    row_result, bulk_result, row_state, bulk_state = both_ways(more, analyst)
+    assert bulk_result.ok and row_result.ok
+    assert bulk_state["queue"] == row_state["queue"]
+    [(_, _, _, _, conflict, flagged, lowest, highest, *_)] = [
+        row for row in bulk_state["queue"] if row[0] == "b:9"
+    ]
+    assert (conflict, flagged, lowest, highest) == (False, True, 2, 3)
+
+
+def test_new_incidents_of_a_bulk_import_enter_the_queue_only_where_their_figures_conflict(hajin, analyst):
+    data = csv_file(
+        [
+            "b:1,Agree,2018-11-05,,,,,b-1,SOHR,killed,civilians,,,3,,,,,,,,,",
+            "b:1,,,,,,,b-2,SANA,killed,civilians,,range,2,4,,,,,,,,",
+            "b:2,Conflict,2018-11-06,,,,,b-3,SOHR,killed,civilians,,,3,,,,,,,,,",
+            "b:2,,,,,,,b-4,SANA,killed,civilians,,,5,,,,,,,,,",
+        ]
+    )
+    row_result, bulk_result, row_state, bulk_state = both_ways(data, analyst)
+    assert bulk_result.ok and row_result.ok
+    assert bulk_state["queue"] == row_state["queue"]
+    mine = [
+        (key, conflict, low, high) for key, _, _, _, conflict, _, low, high, *_ in bulk_state["queue"] if key
+    ]
+    assert mine == [("b:2", True, 3, 5)]
+
+
 BAD_ROWS = [
     "",
     " , ,,,,,,,,,,,,,,,,,,,,,",
