@@ -1322,10 +1322,13 @@ class BulkImport:
             ]
             names = ", ".join(f'"{column}"' for column in columns)
             values = ", ".join(f't."{column}"' for column in columns)
+            # The new rows' ids came from the table's sequence during this import: between their first and
+            # last, the primary key reads them and no stored row before them (a merge join walked it whole).
             self.sql.run(
                 f"INSERT INTO {event._meta.db_table} ({names}, pgh_context_id, pgh_created_at, pgh_label, "
                 f"pgh_obj_id) SELECT {values}, %s::uuid, now(), 'insert', t.id FROM {model._meta.db_table} t "
-                f"WHERE t.id IN ({ids}) ORDER BY t.id",
+                f"WHERE t.id BETWEEN (SELECT min(id) FROM ({ids}) n) AND (SELECT max(id) FROM ({ids}) n) "
+                f"AND t.id IN ({ids}) ORDER BY t.id",
                 [context],
             )
 
@@ -1393,19 +1396,39 @@ class BulkImport:
         # The summaries of the incidents now holding new claims, from their current claims: the services' rules
         # (_REFRESH_SUMMARIES_SQL), with joins instead of sub-queries per incident, the headline and the
         # conflict taken in one pass over the ranked rows, and the claims read twice instead of held in a
-        # materialised CTE (a million claims: about 1.5 s less).
+        # materialised CTE (a million claims: about 1.5 s less). The claims are read where they are: a new
+        # incident's claims are all this import's, found by the primary key between its first and last new
+        # id; a stored incident's by its own index (a lateral join: an index look-up per stored incident, where
+        # the planner cannot know how few they are). Joined to the touched incidents instead, PostgreSQL sorted
+        # the whole claims table twice, whatever its size (a file of 250,000 rows on a database of 1,250,000
+        # claims: 5.6 s, most of it reading claims no row of the file touches).
         sql.run(
             """CREATE TEMP TABLE hasila_bulk_summaries ON COMMIT DROP AS
-               WITH touched AS (
+               WITH touched AS MATERIALIZED (
                    SELECT DISTINCT coalesce(inc.existing_id, inc.id) AS id, inc.existing_id IS NULL AS new
                    FROM hasila_bulk_insert n JOIN hasila_bulk_incidents inc ON inc.ikey = n.ikey
+               ), current AS (
+                   SELECT c.incident_id, c.claimed_by_id, c.outcome, c.category, c.party, c.low, c.high,
+                          c.cmp_low, c.cmp_high
+                   FROM incidents_claim c
+                   WHERE c.id BETWEEN (SELECT min(id) FROM hasila_bulk_insert)
+                                  AND (SELECT max(id) FROM hasila_bulk_insert)
+                     AND c.is_current
+                     AND c.incident_id IN (SELECT id FROM touched WHERE new)
+                   UNION ALL
+                   SELECT c.incident_id, c.claimed_by_id, c.outcome, c.category, c.party, c.low, c.high,
+                          c.cmp_low, c.cmp_high
+                   FROM touched t CROSS JOIN LATERAL (
+                       SELECT * FROM incidents_claim c WHERE c.incident_id = t.id AND c.is_current
+                   ) c
+                   WHERE NOT t.new
                ), grouped AS (
                    SELECT c.incident_id, c.outcome, c.category, c.party, count(*) AS sources,
                           min(coalesce(c.low, c.high)) AS lo, max(coalesce(c.high, c.low)) AS hi,
                           bool_or(c.high IS NULL AND c.low IS NOT NULL) AS open_high,
                           count(c.cmp_low) >= 2 AND max(c.cmp_low) > min(coalesce(c.cmp_high, 2147483647))
                               AS conflict
-                   FROM incidents_claim c JOIN touched t ON t.id = c.incident_id WHERE c.is_current
+                   FROM current c
                    GROUP BY c.incident_id, c.outcome, c.category, c.party
                ), ranked AS (
                    SELECT grouped.*, row_number() OVER (
@@ -1422,7 +1445,7 @@ class BulkImport:
                    FROM ranked GROUP BY incident_id
                ), counts AS (
                    SELECT c.incident_id, count(DISTINCT c.claimed_by_id) AS source_count
-                   FROM incidents_claim c JOIN touched t ON t.id = c.incident_id WHERE c.is_current
+                   FROM current c
                    GROUP BY c.incident_id
                )
                SELECT t.id, t.new, coalesce(h.summary, '{}'::jsonb) AS summary,

@@ -255,11 +255,19 @@ def test_a_bulk_import_adds_claims_to_a_stored_incident_as_the_services_do(hajin
         ]
     )
     HasilaImporter().run(data, filename="c.csv", user=analyst, dry_run=False)
-    more = csv_file(["b:9,,,,,,,b-2,SANA,killed,civilians,,,5,,,,,,,,,"])
+    # One file for both: a claim on the stored incident and a new incident with claims of its own (their
+    # summaries are computed from claims read in two ways).
+    more = csv_file(
+        [
+            "b:9,,,,,,,b-2,SANA,killed,civilians,,,5,,,,,,,,,",
+            "b:10,Raid,2018-11-06,,,,,b-3,SOHR,killed,people,,,2,,,,,,,,,",
+            "b:10,,,,,,,b-4,SANA,killed,people,,at_least,2,,,,,,,,,",
+        ]
+    )
     row_result, bulk_result, row_state, bulk_state = both_ways(more, analyst)
     assert bulk_result.ok and row_result.ok
     assert (
-        (bulk_result.created, bulk_result.unchanged) == (row_result.created, row_result.unchanged) == (1, 0)
+        (bulk_result.created, bulk_result.unchanged) == (row_result.created, row_result.unchanged) == (3, 0)
     )
     assert bulk_state == row_state
 
