@@ -1,11 +1,13 @@
 """Bulk import benchmark: a 1,000,000-row Hasila claims CSV through the background job's bulk path, beside a
 plain COPY of the same file (the limit). Prints figures; asserts nothing.
 
-    uv run python bench/copy_import.py [--rows N] [--without-history]
+    uv run python bench/copy_import.py [--rows N] [--again] [--without-history]
 
 Uses its own database (``hasila_bench_import``, recreated each run) on the server ``DATABASE_URL`` names, else
 the embedded PostgreSQL (``bench/benchdb.py``). ``--without-history`` also imports a second file of the same
-size with pghistory's insert triggers disabled, to show what history costs.
+size with pghistory's insert triggers disabled, to show what history costs. ``--again`` imports a second file
+of the same size (new incidents and claims) into the database the first one filled: what an import costs once
+the database holds data.
 """
 
 from __future__ import annotations
@@ -141,6 +143,7 @@ def bulk(user: Any, data: bytes, *, history: bool) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--again", action="store_true", help="a second file into the filled database")
     parser.add_argument("--without-history", action="store_true")
     args = parser.parse_args()
     url = database_url(DATABASE)
@@ -172,6 +175,11 @@ def main() -> None:
     print(
         f"  bulk import job, with history:          {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  ({summary})"
     )
+    if args.again:
+        seconds, summary = bulk(user, claims_csv(args.rows, pcodes, "again"), history=True)
+        print(
+            f"  again, into those {args.rows:,} claims:   {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  ({summary})"
+        )
     if args.without_history:
         other = claims_csv(args.rows, pcodes, "nohist")
         seconds, summary = bulk(user, other, history=False)
