@@ -6,6 +6,7 @@ afterwards) and what is stored is compared row by row, ids and timestamps aside.
 
 from __future__ import annotations
 
+import re
 import signal
 from typing import Any
 
@@ -551,3 +552,47 @@ def test_the_incidents_of_a_bulk_import_are_found_by_the_start_of_their_words(ha
     assert result.ok, result.errors
     text = text_of(analyst_client.get("/", {"q": "strik"}))
     assert "Strike on Hajin" in text and "Coalition strikes on Hajin" in text
+
+
+def test_the_summaries_and_history_events_of_a_bulk_import_read_no_stored_claims_they_do_not_need(
+    hajin, analyst, monkeypatch
+):
+    """An import's cost must not grow with the claims already stored: the statements that read claims back (the
+    incidents' summaries, the insert events) find the new ones by primary key and the stored incidents' by
+    index. Explained with sequential and plain index scans discouraged (a tiny table would otherwise be read
+    whole because it is tiny), a statement that has no other way to its rows still reads the table whole."""
+    from sources.importers import bulk
+
+    # One stored incident receives a claim, so the summaries read a stored incident's claims too.
+    HasilaImporter().run(
+        csv_file(["b:9,Strike,2018-11-05,,,,,b-0,SOHR,killed,civilians,,,3,,,,,,,,,"]),
+        filename="c.csv",
+        user=analyst,
+        dry_run=False,
+    )
+    plans: dict[str, str] = {}
+    watched = ("CREATE TEMP TABLE hasila_bulk_summaries", "INSERT INTO incidents_claimevent")
+    execute = bulk._Sql._execute
+
+    def explained(self, sql: str, params: Any) -> None:
+        key = next((start for start in watched if sql.lstrip().startswith(start)), None)
+        if key:
+            self.cursor.execute("SET LOCAL enable_seqscan = off")
+            self.cursor.execute("SET LOCAL enable_indexscan = off")
+            self.cursor.execute("EXPLAIN " + sql, params)
+            plans[key] = "\n".join(row[0] for row in self.cursor.fetchall())
+            self.cursor.execute("RESET enable_seqscan")
+            self.cursor.execute("RESET enable_indexscan")
+        execute(self, sql, params)
+
+    monkeypatch.setattr(bulk._Sql, "_execute", explained)
+    rows = [*ROWS, "b:9,,,,,,,b-11,SANA,killed,civilians,,,5,,,,,,,,,"]
+    result = bulk_import(csv_file(rows), filename="big.csv", user=analyst).result
+    assert result.ok, result.errors
+    assert set(plans) == set(watched)
+    for statement, text in plans.items():
+        assert not re.search(r"Seq Scan on incidents_claim\b", text), (statement, text)
+        # The new claims: the primary key between the import's first and last new id.
+        assert re.search(r"Index Cond: \(\(id >= .+\) AND \(id <= .+\)\)", text), (statement, text)
+    # The stored incident's claims: by an index on the incident.
+    assert re.search(r"Index Cond: \(incident_id = ", plans[watched[0]]), plans[watched[0]]
