@@ -1394,14 +1394,14 @@ class BulkImport:
             [user],
         )
         # The summaries of the incidents now holding new claims, from their current claims: the services' rules
-        # (_REFRESH_SUMMARIES_SQL), with joins instead of sub-queries per incident, the headline and the
-        # conflict taken in one pass over the ranked rows, and the claims read twice instead of held in a
-        # materialised CTE (a million claims: about 1.5 s less). The claims are read where they are: a new
-        # incident's claims are all this import's, found by the primary key between its first and last new
-        # id; a stored incident's by its own index (a lateral join, kept apart by OFFSET 0: an index look-up per
-        # stored incident, where the planner cannot know how few they are and had sorted the whole table). Joined to the touched incidents instead, PostgreSQL sorted
-        # the whole claims table twice, whatever its size (a file of 250,000 rows on a database of 1,250,000
-        # claims: 5.6 s, most of it reading claims no row of the file touches).
+        # (_REFRESH_SUMMARIES_SQL), with joins instead of sub-queries per incident, and the headline and the
+        # conflict taken in one pass over the ranked rows. The claims are read where they are (``current``): a
+        # new incident's are all this import's, found by the primary key between its first and last new id; a
+        # stored incident's by its own index (a lateral join, kept apart by OFFSET 0: a look-up per stored
+        # incident, where the planner cannot know how few they are). Joined to the touched incidents instead,
+        # PostgreSQL sorted the whole claims table twice whatever its size (a file of 250,000 rows on a database
+        # of 1,000,000 claims: 5.6 s against 3.4 s). ``current`` is read by two aggregates, so PostgreSQL keeps
+        # it once (a file of 1,000,000 rows on an empty database: 10-15 s, as with the two scans before).
         sql.run(
             """CREATE TEMP TABLE hasila_bulk_summaries ON COMMIT DROP AS
                WITH touched AS MATERIALIZED (
