@@ -1361,7 +1361,9 @@ class BulkImport:
             [user, batch],
         )
         # Chains: a source's confirmed figures for one row, by date stated then file order; the last is current
-        # and each supersedes the one before.
+        # and each supersedes the one before. Only a figure of a chain of two or more has a predecessor or is
+        # one: the claims' INSERT looks predecessors up among those alone (a file of single figures, the usual
+        # case, builds no hash of a million rows for them).
         sql.run(
             f"""CREATE TEMP TABLE hasila_bulk_insert ON COMMIT DROP AS
                SELECT n.*, {_next_id("incidents_claim")} AS id FROM (
@@ -1387,7 +1389,8 @@ class BulkImport:
                JOIN hasila_bulk_figure f ON f.row = n.row
                JOIN hasila_bulk_incidents inc ON inc.ikey = n.ikey
                LEFT JOIN hasila_bulk_reports r ON r.identity = n.report_identity
-               LEFT JOIN hasila_bulk_insert prev ON prev.place = n.place - 1 AND prev.ikey = n.ikey
+               LEFT JOIN (SELECT * FROM hasila_bulk_insert WHERE chain > 1) prev
+                    ON prev.place = n.place - 1 AND prev.ikey = n.ikey
                     AND prev.src_id = n.src_id AND prev.outcome = n.outcome AND prev.category = n.category
                     AND prev.party = n.party AND prev.status = 'confirmed' AND n.status = 'confirmed'
                ORDER BY n.row""",
