@@ -206,6 +206,14 @@ def _next_id(table: str) -> str:
     return f"nextval((SELECT pg_get_serial_sequence('{table}', 'id')::regclass))"
 
 
+def _new_id_range(column: str, ids: str) -> str:
+    """SQL for "``column`` lies between the first and last of the new ids ``ids`` selects", for rows this import
+    inserted with ids from their table's sequence (``_next_id``): the primary key then finds them without
+    walking the rows stored before them (a merge join walked it whole, a hash join read the table whole). Other
+    transactions may have taken ids in that range meanwhile: the caller's own condition leaves them out."""
+    return f"{column} BETWEEN (SELECT min(id) FROM ({ids}) n) AND (SELECT max(id) FROM ({ids}) n)"
+
+
 def _literal(value: str) -> str:
     """A SQL string literal of one of this module's constants (never of file data, which goes through COPY)."""
     return "'" + value.replace("'", "''") + "'"
@@ -1322,13 +1330,10 @@ class BulkImport:
             ]
             names = ", ".join(f'"{column}"' for column in columns)
             values = ", ".join(f't."{column}"' for column in columns)
-            # The new rows' ids came from the table's sequence during this import: between their first and
-            # last, the primary key reads them and no stored row before them (a merge join walked it whole).
             self.sql.run(
                 f"INSERT INTO {event._meta.db_table} ({names}, pgh_context_id, pgh_created_at, pgh_label, "
                 f"pgh_obj_id) SELECT {values}, %s::uuid, now(), 'insert', t.id FROM {model._meta.db_table} t "
-                f"WHERE t.id BETWEEN (SELECT min(id) FROM ({ids}) n) AND (SELECT max(id) FROM ({ids}) n) "
-                f"AND t.id IN ({ids}) ORDER BY t.id",
+                f"WHERE {_new_id_range('t.id', ids)} AND t.id IN ({ids}) ORDER BY t.id",
                 [context],
             )
 
@@ -1399,14 +1404,15 @@ class BulkImport:
         # The summaries of the incidents now holding new claims, from their current claims: the services' rules
         # (_REFRESH_SUMMARIES_SQL), with joins instead of sub-queries per incident, and the headline and the
         # conflict taken in one pass over the ranked rows. The claims are read where they are (``current``): a
-        # new incident's are all this import's, found by the primary key between its first and last new id; a
-        # stored incident's by its own index (a lateral join, kept apart by OFFSET 0: a look-up per stored
-        # incident, where the planner cannot know how few they are). Joined to the touched incidents instead,
-        # PostgreSQL sorted the whole claims table twice whatever its size (a file of 250,000 rows on a database
-        # of 1,000,000 claims: 5.6 s against 3.4 s). ``current`` is read by two aggregates, so PostgreSQL keeps
-        # it once (a file of 1,000,000 rows on an empty database: 10-15 s, as with the two scans before).
+        # new incident's are all this import's (no other transaction sees the incident), found by the primary
+        # key between the first and last new id (``_new_id_range``); a stored incident's by its own index (a
+        # lateral join, kept apart by OFFSET 0: a look-up per stored incident, where the planner cannot know how
+        # few they are). Joined to the touched incidents instead, PostgreSQL sorted the whole claims table twice
+        # whatever its size (a file of 250,000 rows on a database of 1,000,000 claims: 5.6 s against 3.4 s).
+        # ``current`` is read by two aggregates, so PostgreSQL keeps it once (a file of 1,000,000 rows on an
+        # empty database: 10-15 s, as with the two scans before).
         sql.run(
-            """CREATE TEMP TABLE hasila_bulk_summaries ON COMMIT DROP AS
+            f"""CREATE TEMP TABLE hasila_bulk_summaries ON COMMIT DROP AS
                WITH touched AS MATERIALIZED (
                    SELECT DISTINCT coalesce(inc.existing_id, inc.id) AS id, inc.existing_id IS NULL AS new
                    FROM hasila_bulk_insert n JOIN hasila_bulk_incidents inc ON inc.ikey = n.ikey
@@ -1414,10 +1420,8 @@ class BulkImport:
                    SELECT c.incident_id, c.claimed_by_id, c.outcome, c.category, c.party, c.low, c.high,
                           c.cmp_low, c.cmp_high
                    FROM incidents_claim c
-                   WHERE c.id BETWEEN (SELECT min(id) FROM hasila_bulk_insert)
-                                  AND (SELECT max(id) FROM hasila_bulk_insert)
-                     AND c.is_current
-                     AND c.incident_id IN (SELECT id FROM touched WHERE new)
+                   WHERE {_new_id_range("c.id", "SELECT id FROM hasila_bulk_insert")}
+                     AND c.is_current AND c.incident_id IN (SELECT id FROM touched WHERE new)
                    UNION ALL
                    SELECT c.incident_id, c.claimed_by_id, c.outcome, c.category, c.party, c.low, c.high,
                           c.cmp_low, c.cmp_high
@@ -1451,7 +1455,7 @@ class BulkImport:
                    FROM current c
                    GROUP BY c.incident_id
                )
-               SELECT t.id, t.new, coalesce(h.summary, '{}'::jsonb) AS summary,
+               SELECT t.id, t.new, coalesce(h.summary, '{{}}'::jsonb) AS summary,
                       coalesce(h.has_conflict, false) AS has_conflict, coalesce(n.source_count, 0) AS source_count
                FROM touched t LEFT JOIN heads h ON h.incident_id = t.id LEFT JOIN counts n ON n.incident_id = t.id""",
             [list(HEADLINE_CATEGORY_ORDER)],
