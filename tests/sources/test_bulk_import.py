@@ -559,9 +559,11 @@ def test_the_summaries_and_history_events_of_a_bulk_import_read_no_stored_claims
 ):
     """An import's cost must not grow with the claims already stored: the statements that read claims back (the
     incidents' summaries, the insert events) find the new ones by primary key and the stored incidents' by
-    index. Explained with sequential and plain index scans discouraged (a tiny table would otherwise be read
-    whole because it is tiny), a statement that has no other way to its rows still reads the table whole."""
+    index. Explained as the list's statements are (``plan``: sequential and plain index scans discouraged, or a
+    tiny table would be read whole because it is tiny), a statement with no other way to its rows still reads the
+    table whole."""
     from sources.importers import bulk
+    from tests.incidents.test_query_plans import plan
 
     # One stored incident receives a claim, so the summaries read a stored incident's claims too.
     HasilaImporter().run(
@@ -577,12 +579,8 @@ def test_the_summaries_and_history_events_of_a_bulk_import_read_no_stored_claims
     def explained(self, sql: str, params: Any) -> None:
         key = next((start for start in watched if sql.lstrip().startswith(start)), None)
         if key:
-            self.cursor.execute("SET LOCAL enable_seqscan = off")
-            self.cursor.execute("SET LOCAL enable_indexscan = off")
-            self.cursor.execute("EXPLAIN " + sql, params)
-            plans[key] = "\n".join(row[0] for row in self.cursor.fetchall())
-            self.cursor.execute("RESET enable_seqscan")
-            self.cursor.execute("RESET enable_indexscan")
+            # On the import's own connection, where its temporary tables are.
+            plans[key] = plan(sql, params)
         execute(self, sql, params)
 
     monkeypatch.setattr(bulk._Sql, "_execute", explained)
