@@ -141,6 +141,11 @@ def bulk(user: Any, data: bytes, *, history: bool) -> tuple[float, str]:
     return elapsed, job.summary
 
 
+def figure(label: str, seconds: float, rows: int, note: str) -> str:
+    """One result line: what was timed, seconds, rows per second, and a note."""
+    return f"  {label + ':':<40}{seconds:6.1f} s  {rows / seconds:>10,.0f} rows/s  ({note})"
+
+
 def target(rows: int, seconds: float) -> str:
     """The issue's target beside the figure: 1,000,000 rows committed in 60 s or less (the same rate for
     another --rows)."""
@@ -177,25 +182,17 @@ def main() -> None:
     )
     print(f"  {server_settings(url)}")
     seconds = plain_copy(url, data)
-    print(
-        f"  plain COPY into an unlogged text table: {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  (the limit)"
-    )
+    print(figure("plain COPY into an unlogged text table", seconds, args.rows, "the limit"))
     seconds, summary = bulk(user, data, history=True)
-    print(
-        f"  bulk import job, with history:          {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  ({summary})"
-    )
+    print(figure("bulk import job, with history", seconds, args.rows, summary))
     print(f"  target: {target(args.rows, seconds)}")
     if args.again:
         seconds, summary = bulk(user, claims_csv(args.rows, pcodes, "again"), history=True)
-        print(
-            f"  again, into those {args.rows:,} claims:   {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  ({summary})"
-        )
+        print(figure(f"again, into those {args.rows:,} claims", seconds, args.rows, summary))
     if args.without_history:
         other = claims_csv(args.rows, pcodes, "nohist")
         seconds, summary = bulk(user, other, history=False)
-        print(
-            f"  bulk import job, history off:           {seconds:6.1f} s  {args.rows / seconds:>10,.0f} rows/s  ({summary})"
-        )
+        print(figure("bulk import job, history off", seconds, args.rows, summary))
     print(f"  load average after: {os.getloadavg()[0]:.2f}; {cpu_reference()}")
 
 
